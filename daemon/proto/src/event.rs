@@ -1,0 +1,30 @@
+//! Events: `{"event": "state", "data": {...}}`, one per line on a subscribed connection, and
+//! the payload of the D-Bus `Event` signal.
+
+use crate::reply::ErrorBody;
+use crate::types::{CheckinReport, Status};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", content = "data", rename_all = "snake_case")]
+pub enum Event {
+    /// The state machine moved, or the session changed (outcome, scene, remaining time).
+    State(Status),
+    Volume {
+        volume: f64,
+    },
+    /// Something went wrong that a client should show (device lost, pack broken...).
+    Error(ErrorBody),
+    /// A check-in finished.
+    Checkin(Box<CheckinReport>),
+    /// Subscribers that fall behind miss events; this says how many.
+    Lagged {
+        missed: u64,
+    },
+}
+
+impl Event {
+    pub fn to_line(&self) -> String {
+        serde_json::to_string(self).expect("events always serialise")
+    }
+}

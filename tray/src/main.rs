@@ -1,0 +1,3 @@
+fn main() {
+    eprintln!("sonora-tray: not yet");
+}
