@@ -1,0 +1,137 @@
+//! Reading voice samples from WAV files or memory.
+
+use std::io::{Cursor, Read, Seek};
+use std::path::Path;
+
+/// Mono audio in -1..1 at its original rate; analysis resamples internally.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Audio {
+    pub samples: Vec<f32>,
+    pub sample_rate: u32,
+}
+
+impl Audio {
+    pub fn duration_s(&self) -> f64 {
+        if self.sample_rate == 0 { 0.0 } else { self.samples.len() as f64 / self.sample_rate as f64 }
+    }
+}
+
+/// Lowest and highest sample rates accepted: below 8 kHz speech loses the harmonics the pitch
+/// tracker needs, above 192 kHz the file is almost certainly not a voice recording.
+pub const MIN_SAMPLE_RATE: u32 = 8_000;
+pub const MAX_SAMPLE_RATE: u32 = 192_000;
+/// Longest recording read, so a hostile or mistaken file cannot exhaust memory; check-ins last seconds.
+pub const MAX_DURATION_S: u32 = 600;
+
+/// Why a recording could not be read. `source` names the file (or "audio data" for memory input).
+#[derive(Debug, thiserror::Error)]
+pub enum AudioError {
+    #[error("{source_name}: cannot open the file: {err}")]
+    Open { source_name: String, err: std::io::Error },
+    #[error("{source_name}: not a WAV file or a damaged one ({detail})")]
+    NotWav { source_name: String, detail: String },
+    #[error("{source_name}: unsupported WAV encoding: {detail} (supported: 8/16/24/32-bit integer PCM, 32-bit float)")]
+    Unsupported { source_name: String, detail: String },
+    #[error("{source_name}: sample rate {rate} Hz is outside {MIN_SAMPLE_RATE}..{MAX_SAMPLE_RATE} Hz")]
+    SampleRate { source_name: String, rate: u32 },
+    #[error("{source_name}: {channels} channels; only mono or stereo recordings are read")]
+    Channels { source_name: String, channels: u16 },
+    #[error("{source_name}: the recording is cut short or damaged after {frames} frames ({detail})")]
+    Truncated { source_name: String, frames: usize, detail: String },
+    #[error("{source_name}: the recording holds no audio")]
+    Empty { source_name: String },
+    #[error("{source_name}: the recording is longer than {MAX_DURATION_S} s; a check-in needs only a few seconds")]
+    TooLong { source_name: String },
+}
+
+/// Reads a WAV file (8/16/24-bit integer, 32-bit float or integer, mono or stereo downmixed).
+pub fn read_audio_file(path: &Path) -> Result<Audio, AudioError> {
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|err| AudioError::Open { source_name: name.clone(), err })?;
+    read_wav(std::io::BufReader::new(file), &name)
+}
+
+/// Reads a WAV file held in memory. Never panics, whatever the bytes.
+pub fn read_audio_bytes(bytes: &[u8]) -> Result<Audio, AudioError> {
+    read_wav(Cursor::new(bytes), "audio data")
+}
+
+fn read_wav<R: Read + Seek>(reader: R, name: &str) -> Result<Audio, AudioError> {
+    let name = name.to_string();
+    // hound validates headers itself; catch_unwind is a last line of defence so a decoder bug on
+    // a hostile file turns into an error instead of taking the daemon down.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode(reader, &name)));
+    match result {
+        Ok(r) => r,
+        Err(_) => Err(AudioError::NotWav { source_name: name, detail: "decoder failed".into() }),
+    }
+}
+
+fn decode<R: Read + Seek>(reader: R, name: &str) -> Result<Audio, AudioError> {
+    let not_wav = |e: hound::Error| match e {
+        hound::Error::Unsupported => {
+            AudioError::Unsupported { source_name: name.to_string(), detail: "encoding not supported".into() }
+        }
+        other => AudioError::NotWav { source_name: name.to_string(), detail: other.to_string() },
+    };
+    let mut wav = hound::WavReader::new(reader).map_err(not_wav)?;
+    let spec = wav.spec();
+    if spec.channels == 0 || spec.channels > 2 {
+        return Err(AudioError::Channels { source_name: name.to_string(), channels: spec.channels });
+    }
+    if !(MIN_SAMPLE_RATE..=MAX_SAMPLE_RATE).contains(&spec.sample_rate) {
+        return Err(AudioError::SampleRate { source_name: name.to_string(), rate: spec.sample_rate });
+    }
+    let channels = spec.channels as usize;
+    let max_frames = MAX_DURATION_S as usize * spec.sample_rate as usize;
+    let declared_frames = wav.duration() as usize;
+    if declared_frames > max_frames {
+        return Err(AudioError::TooLong { source_name: name.to_string() });
+    }
+    // The declared length is only a hint: a damaged header may claim more than the file holds.
+    let mut samples = Vec::with_capacity(declared_frames.min(1 << 22));
+    let truncated = |frames: usize, e: hound::Error| AudioError::Truncated {
+        source_name: name.to_string(),
+        frames,
+        detail: e.to_string(),
+    };
+    match (spec.sample_format, spec.bits_per_sample) {
+        (hound::SampleFormat::Float, 32) => {
+            let mut acc = 0.0f32;
+            for (i, s) in wav.samples::<f32>().enumerate() {
+                let v = s.map_err(|e| truncated(i / channels, e))?;
+                let v = if v.is_finite() { v.clamp(-1.0, 1.0) } else { 0.0 };
+                acc += v;
+                if (i + 1) % channels == 0 {
+                    samples.push(acc / channels as f32);
+                    acc = 0.0;
+                }
+            }
+        }
+        (hound::SampleFormat::Int, bits @ (8 | 16 | 24 | 32)) => {
+            let scale = 1.0 / (1i64 << (bits - 1)) as f32;
+            let mut acc = 0.0f32;
+            for (i, s) in wav.samples::<i32>().enumerate() {
+                let v = s.map_err(|e| truncated(i / channels, e))? as f32 * scale;
+                acc += v;
+                if (i + 1) % channels == 0 {
+                    samples.push(acc / channels as f32);
+                    acc = 0.0;
+                }
+            }
+        }
+        (fmt, bits) => {
+            return Err(AudioError::Unsupported {
+                source_name: name.to_string(),
+                detail: format!("{bits}-bit {}", if fmt == hound::SampleFormat::Float { "float" } else { "integer" }),
+            });
+        }
+    }
+    if samples.len() > max_frames {
+        return Err(AudioError::TooLong { source_name: name.to_string() });
+    }
+    if samples.is_empty() {
+        return Err(AudioError::Empty { source_name: name.to_string() });
+    }
+    Ok(Audio { samples, sample_rate: spec.sample_rate })
+}
