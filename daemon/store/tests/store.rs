@@ -475,3 +475,19 @@ fn sparkline_for_history() {
     assert_eq!(sonora_store::sparkline(&[0.1, 0.5, 0.9]), "▁▅█");
     assert_eq!(sonora_store::sparkline_range(&[0.0, 1.0], 0.0, 1.0), "▁█");
 }
+
+#[test]
+fn store_is_send_and_two_handles_share_the_file() {
+    fn assert_send<T: Send>() {}
+    assert_send::<Store>();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    let daemon = Store::open(&db).unwrap();
+    let ctl = Store::open(&db).unwrap();
+    let id = daemon.add_checkin(&report(0.3, true, "x"), ts("2026-03-01T08:00:00Z")).unwrap();
+    assert_eq!(ctl.checkins(None).unwrap()[0].id, id);
+    let t =
+        std::thread::spawn(move || daemon.add_checkin(&report(0.3, true, "y"), ts("2026-03-01T09:00:00Z")));
+    t.join().unwrap().unwrap();
+    assert_eq!(ctl.checkin_counts().unwrap(), (2, 2));
+}
