@@ -2,18 +2,32 @@
 //!
 //! The daemon asks for a scene with [`build_scene`] and gets two halves:
 //! - a [`Source`], the realtime half, moved into the audio callback: it fills interleaved stereo
-//!   frames and must never lock, allocate or block;
+//!   frames and never locks, allocates or blocks;
 //! - a [`SceneControl`], the control half, kept by the daemon: it describes the scene and adjusts
 //!   layers through atomics, so the callback never waits on it.
 //!
-//! Crossfades between whole scenes (outcome change, `next`) are done by the daemon's output stage,
-//! which holds two sources for the length of the fade; the engine only makes scenes.
+//! A scene is a few layers from one sound pack (noise beds, pads, rain, wind, waves, streams,
+//! crickets, fire, sample loops), shaped by the outcome, the latest check-in markers and a seed,
+//! and moved along a session arc (see [`arc`]). Crossfades between whole scenes (outcome change,
+//! `next`), master volume and fades are the daemon's output stage; the engine only makes scenes.
+//! [`render_wav`] renders a whole session to a loudness-normalised file.
 
-pub mod noise;
+pub mod arc;
+pub mod dsp;
+pub mod layers;
+pub mod loudness;
+pub mod pack;
+pub mod render;
+mod sample_decode;
+pub mod scene;
 
-use sonora_proto::{LayerInfo, Markers, Outcome};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+pub use pack::PackLibrary;
+pub use render::{RenderReport, render_wav};
+pub use scene::{Scene, SceneControl};
+
+use serde::{Deserialize, Serialize};
+use sonora_proto::{Markers, Outcome};
+use std::path::PathBuf;
 
 /// The realtime half of a scene.
 pub trait Source: Send + 'static {
@@ -26,30 +40,30 @@ pub trait Source: Send + 'static {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SceneRequest {
     pub outcome: Outcome,
-    /// Latest check-in markers and their confidence; None before any check-in.
+    /// Latest check-in markers and their confidence (0..1); None before any check-in.
     pub markers: Option<(Markers, f64)>,
+    /// Picks the pack, layers, voicings, pans and event timing; same seed and inputs give
+    /// bit-identical output.
     pub seed: u64,
     /// Session length; None for an open-ended session.
     pub minutes: Option<f64>,
     pub sample_rate: u32,
+    /// A saved preset: its pack and layer settings replace the seeded choice.
+    pub preset: Option<Preset>,
 }
 
-/// Control half of a scene; cheap to clone, safe to use from any thread.
-#[derive(Clone)]
-pub struct SceneControl {
-    inner: Arc<SceneShared>,
+/// A saved mix: what `sonoractl preset save NAME` stores as JSON.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Preset {
+    pub pack: String,
+    pub layers: Vec<PresetLayer>,
 }
 
-struct SceneShared {
-    explanation: String,
-    layers: Vec<LayerSlot>,
-}
-
-struct LayerSlot {
-    info: LayerInfo,
-    /// f32 bits of the user gain; the callback reads it every block.
-    gain: Arc<AtomicU32>,
-    muted: Arc<std::sync::atomic::AtomicBool>,
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct PresetLayer {
+    pub name: String,
+    pub volume: f64,
+    pub muted: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -58,74 +72,80 @@ pub enum EngineError {
     NoSuchLayer(String),
     #[error("volume must be between 0 and 1, got {0}")]
     BadVolume(f64),
+    #[error("{}{}: {}{message}", file.display(), line.map(|l| format!(":{l}")).unwrap_or_default(),
+        if field.is_empty() { String::new() } else { format!("{field}: ") })]
+    Manifest { file: PathBuf, line: Option<usize>, field: String, message: String },
+    #[error("{}: {field}: {message}", file.display())]
+    Audio { file: PathBuf, field: String, message: String },
+    #[error("{}: {message}", path.display())]
+    Io { path: PathBuf, message: String },
+    #[error("no sound pack named '{0}' is loaded")]
+    NoSuchPack(String),
+    #[error("no loaded sound pack suits {0}")]
+    NoPackFor(Outcome),
+    #[error("sample rate {0} Hz is not supported (8000..=192000)")]
+    BadSampleRate(u32),
+    #[error("session length {0} minutes is not supported for rendering (0 < minutes <= 180)")]
+    BadMinutes(f64),
 }
 
-impl SceneControl {
-    pub fn explanation(&self) -> String {
-        self.inner.explanation.clone()
-    }
+/// Builds a scene. Fast: no pre-rendering beyond two seconds of calibration per layer.
+pub fn build_scene(
+    req: &SceneRequest,
+    packs: &PackLibrary,
+) -> Result<(Box<dyn Source>, SceneControl), EngineError> {
+    let (scene, control) = build_scene_inner(req, packs)?;
+    Ok((Box::new(scene), control))
+}
 
-    pub fn layers(&self) -> Vec<LayerInfo> {
-        self.inner
-            .layers
-            .iter()
-            .map(|l| LayerInfo {
-                volume: f32::from_bits(l.gain.load(Ordering::Relaxed)) as f64,
-                muted: l.muted.load(Ordering::Relaxed),
-                ..l.info.clone()
-            })
-            .collect()
+/// Like [`build_scene`] but returns the concrete [`Scene`] (used by the renderer and benches).
+pub fn build_scene_inner(
+    req: &SceneRequest,
+    packs: &PackLibrary,
+) -> Result<(Scene, SceneControl), EngineError> {
+    if !(8_000..=192_000).contains(&req.sample_rate) {
+        return Err(EngineError::BadSampleRate(req.sample_rate));
     }
-
-    pub fn set_layer(
-        &self,
-        name: &str,
-        volume: Option<f64>,
-        mute: Option<bool>,
-    ) -> Result<LayerInfo, EngineError> {
-        let slot = self
-            .inner
-            .layers
-            .iter()
-            .find(|l| l.info.name == name)
-            .ok_or_else(|| EngineError::NoSuchLayer(name.to_string()))?;
-        if let Some(v) = volume {
-            if !(0.0..=1.0).contains(&v) {
-                return Err(EngineError::BadVolume(v));
+    let mut rng = dsp::rng::Rng::new(req.seed);
+    let pack = match &req.preset {
+        Some(p) => packs.get(&p.pack).ok_or_else(|| EngineError::NoSuchPack(p.pack.clone()))?,
+        None => {
+            let candidates = packs.for_outcome(req.outcome);
+            if candidates.is_empty() {
+                return Err(EngineError::NoPackFor(req.outcome));
             }
-            slot.gain.store((v as f32).to_bits(), Ordering::Relaxed);
+            candidates[rng.index(candidates.len())].clone()
         }
-        if let Some(m) = mute {
-            slot.muted.store(m, Ordering::Relaxed);
-        }
-        Ok(LayerInfo {
-            volume: f32::from_bits(slot.gain.load(Ordering::Relaxed)) as f64,
-            muted: slot.muted.load(Ordering::Relaxed),
-            ..slot.info.clone()
-        })
-    }
-}
-
-/// Builds a scene. Fast: no pre-rendering, so sound starts at once.
-pub fn build_scene(req: &SceneRequest) -> (Box<dyn Source>, SceneControl) {
-    let gain = Arc::new(AtomicU32::new(1.0f32.to_bits()));
-    let muted = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let source = noise::NoiseBed::new(req.outcome, req.seed, req.sample_rate, gain.clone(), muted.clone());
-    let control = SceneControl {
-        inner: Arc::new(SceneShared {
-            explanation: format!("a soft {} noise bed", req.outcome),
-            layers: vec![LayerSlot {
-                info: LayerInfo {
-                    name: "noise".into(),
-                    kind: "noise".into(),
-                    pack: None,
-                    volume: 1.0,
-                    muted: false,
-                },
-                gain,
-                muted,
-            }],
-        }),
     };
-    (Box::new(source), control)
+    // Focus holds a steady, low-distraction bed: layers made of distinct events stay out.
+    let allowed = |s: &pack::LayerSpec| !(req.outcome == Outcome::Focus && s.kind.has_events());
+    let mut chosen: Vec<(&pack::LayerSpec, f64, bool)> = Vec::new();
+    if let Some(p) = &req.preset {
+        for pl in &p.layers {
+            if let Some(spec) = pack.layers.iter().find(|s| s.name == pl.name && allowed(s)) {
+                let v = if pl.volume.is_finite() { pl.volume.clamp(0.0, 1.0) } else { 1.0 };
+                chosen.push((spec, v, pl.muted));
+            }
+        }
+    }
+    if chosen.is_empty() {
+        for spec in &pack.layers {
+            let draw = rng.unit();
+            if draw < spec.chance && allowed(spec) {
+                chosen.push((spec, 1.0, false));
+            }
+        }
+    }
+    if chosen.is_empty() {
+        let first = pack.layers.iter().find(|s| allowed(s)).unwrap_or(&pack.layers[0]);
+        chosen.push((first, 1.0, false));
+    }
+    let arc = arc::SessionArc::new(req.outcome, req.markers, req.minutes, pack.markers);
+    Ok(scene::build(scene::Plan {
+        pack: &pack,
+        layers: chosen,
+        arc,
+        seed: rng.next_u64(),
+        sample_rate: req.sample_rate,
+    }))
 }

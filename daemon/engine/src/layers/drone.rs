@@ -1,0 +1,233 @@
+//! Tonal pad: a consonant chord of slowly breathing sine partials. Brightness acts as a low-pass
+//! on the partials, activity sets the breathing speed, and every `voicing_s` the notes move one at
+//! a time (fade out, retune in silence, fade in) to another voicing, so nothing ever clicks.
+
+use super::{Control, Generator, Param};
+use crate::dsp::mod_source::Drift;
+use crate::dsp::osc::Sine;
+use crate::dsp::pan_gains;
+use crate::dsp::rng::Rng;
+use crate::pack::LayerSpec;
+
+/// Oscillators per note: two detuned fundamentals (spread left/right) and the octave.
+const PER_NOTE: usize = 3;
+/// Seconds for one note to fade out (and again to fade in) during a voicing change.
+const NOTE_FADE_S: f32 = 4.0;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Move {
+    Steady,
+    /// Waiting `0` more seconds before fading out towards `1` Hz.
+    Waiting(f32, f32),
+    Out(f32),
+    In,
+}
+
+struct Note {
+    freq: f32,
+    pan: f32,
+    fade: f32,
+    moving: Move,
+    breath: Drift,
+}
+
+pub struct Drone {
+    notes: Vec<Note>,
+    oscs: Vec<Sine>,
+    /// Current per-oscillator left/right gains (ramped per sample) and their per-sample steps.
+    gl: Vec<f32>,
+    gr: Vec<f32>,
+    dl: Vec<f32>,
+    dr: Vec<f32>,
+    root: f32,
+    chords: Vec<Vec<f32>>,
+    chord: usize,
+    cutoff: Param,
+    movement: Param,
+    detune: f32,
+    voicing_s: f32,
+    until_change: f32,
+    filter_drift: Drift,
+    rng: Rng,
+    sr: f32,
+}
+
+fn semis(root: f32, st: f32) -> f32 {
+    root * 2f32.powf(st / 12.0)
+}
+
+impl Drone {
+    pub fn new(spec: &LayerSpec, mut rng: Rng, sr: f32) -> Self {
+        let roots = spec.roots();
+        let root = roots[rng.index(roots.len())];
+        let chords = spec.chords();
+        let chord = rng.index(chords.len());
+        let detune = spec.fixed("detune_cents") / 1200.0;
+        let n = chords.iter().map(|c| c.len()).max().unwrap_or(1);
+        let mut notes = Vec::with_capacity(n);
+        let mut oscs = Vec::with_capacity(n * PER_NOTE);
+        for i in 0..n {
+            let st = chords[chord].get(i).copied();
+            let freq = st.map_or(root, |s| semis(root, s));
+            let fade = if st.is_some() { 1.0 } else { 0.0 };
+            notes.push(Note {
+                freq,
+                pan: rng.range(-0.6, 0.6),
+                fade,
+                moving: Move::Steady,
+                breath: Drift::new(rng.fork(i as u64)),
+            });
+            for k in 0..PER_NOTE {
+                let f = note_osc_freq(freq, k, detune);
+                oscs.push(Sine::new(f, rng.range(0.0, 6.283), sr));
+            }
+        }
+        let voicing_s = spec.fixed("voicing_s");
+        let m = oscs.len();
+        Drone {
+            notes,
+            oscs,
+            gl: vec![0.0; m],
+            gr: vec![0.0; m],
+            dl: vec![0.0; m],
+            dr: vec![0.0; m],
+            root,
+            chords,
+            chord,
+            cutoff: spec.param("cutoff_hz"),
+            movement: spec.param("movement_hz"),
+            detune,
+            until_change: voicing_s * rng.range(0.6, 1.2),
+            voicing_s,
+            filter_drift: Drift::new(rng.fork(99)),
+            rng,
+            sr,
+        }
+    }
+
+    /// Starts moving to another voicing: notes change one after another, two seconds apart.
+    fn start_voicing_change(&mut self) {
+        if self.chords.len() < 2 {
+            return;
+        }
+        let mut next = self.rng.index(self.chords.len() - 1);
+        if next >= self.chord {
+            next += 1;
+        }
+        self.chord = next;
+        let chord = self.chords[next].clone_into_fixed();
+        for (i, note) in self.notes.iter_mut().enumerate() {
+            let target = chord.get(i).map_or(0.0, |&s| semis(self.root, s));
+            note.moving = Move::Waiting(i as f32 * 2.0, target);
+        }
+    }
+}
+
+/// Oscillator `k` of a note: 0 and 1 are the detuned fundamentals, 2 the octave.
+fn note_osc_freq(f: f32, k: usize, detune: f32) -> f32 {
+    match k {
+        0 => f * (1.0 - detune),
+        1 => f * (1.0 + detune),
+        _ => f * 2.0,
+    }
+}
+
+/// A tiny fixed-capacity copy of a chord so moving notes doesn't borrow `self.chords`.
+trait CloneFixed {
+    fn clone_into_fixed(&self) -> FixedChord;
+}
+struct FixedChord {
+    st: [f32; 8],
+    n: usize,
+}
+impl FixedChord {
+    fn get(&self, i: usize) -> Option<&f32> {
+        if i < self.n { self.st.get(i) } else { None }
+    }
+}
+impl CloneFixed for Vec<f32> {
+    fn clone_into_fixed(&self) -> FixedChord {
+        let mut st = [0.0; 8];
+        let n = self.len().min(8);
+        st[..n].copy_from_slice(&self[..n]);
+        FixedChord { st, n }
+    }
+}
+
+impl Generator for Drone {
+    fn render(&mut self, c: &Control, out: &mut [f32]) {
+        let dt = c.mod_dt();
+        self.until_change -= dt;
+        if self.until_change <= 0.0 {
+            self.until_change = self.voicing_s * self.rng.range(0.7, 1.3);
+            self.start_voicing_change();
+        }
+        let rate = self.movement.at(c);
+        let fc = self.cutoff.at(c) * 2f32.powf(self.filter_drift.step(dt, rate * 0.5) - 0.5);
+        let norm = 0.5 / (self.notes.len() as f32).sqrt();
+        let inv = 1.0 / c.frames.max(1) as f32;
+        for (i, note) in self.notes.iter_mut().enumerate() {
+            let fade_step = dt / NOTE_FADE_S;
+            match note.moving {
+                Move::Steady => {}
+                Move::Waiting(wait, target) => {
+                    note.moving =
+                        if wait - dt <= 0.0 { Move::Out(target) } else { Move::Waiting(wait - dt, target) };
+                }
+                Move::Out(target) => {
+                    note.fade = (note.fade - fade_step).max(0.0);
+                    if note.fade <= 0.0 {
+                        if target > 0.0 {
+                            note.freq = target;
+                            for k in 0..PER_NOTE {
+                                self.oscs[i * PER_NOTE + k]
+                                    .set_freq(note_osc_freq(target, k, self.detune), self.sr);
+                            }
+                            note.moving = Move::In;
+                        } else {
+                            note.moving = Move::Steady;
+                        }
+                    }
+                }
+                Move::In => {
+                    note.fade = (note.fade + fade_step).min(1.0);
+                    if note.fade >= 1.0 {
+                        note.moving = Move::Steady;
+                    }
+                }
+            }
+            let breath = 0.55 + 0.45 * note.breath.step(dt, rate);
+            let a = norm * note.fade * breath;
+            for k in 0..PER_NOTE {
+                let f = note_osc_freq(note.freq, k, self.detune);
+                // Two-pole low-pass response at this partial; the octave sits lower in the mix.
+                let resp = 1.0 / (1.0 + (f / fc).powi(4)).sqrt();
+                let w = if k == 2 { 0.45 } else { 0.7 };
+                let pan = match k {
+                    0 => note.pan - 0.3,
+                    1 => note.pan + 0.3,
+                    _ => note.pan,
+                };
+                let (pl, pr) = pan_gains(pan);
+                let j = i * PER_NOTE + k;
+                self.dl[j] = (a * w * resp * pl - self.gl[j]) * inv;
+                self.dr[j] = (a * w * resp * pr - self.gr[j]) * inv;
+            }
+        }
+        for f in out.chunks_exact_mut(2) {
+            let (mut l, mut r) = (0.0, 0.0);
+            for j in 0..self.oscs.len() {
+                let s = self.oscs[j].tick();
+                self.gl[j] += self.dl[j];
+                self.gr[j] += self.dr[j];
+                l += s * self.gl[j];
+                r += s * self.gr[j];
+            }
+            f[0] = l;
+            f[1] = r;
+        }
+        for o in &mut self.oscs {
+            o.renormalize();
+        }
+    }
+}

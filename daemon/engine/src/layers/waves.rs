@@ -1,0 +1,95 @@
+//! Waves on a shore: filtered noise shaped by a swell envelope. `swell_period_s` follows
+//! activity, so a calm session settles to ~10 s swells (six a minute). Each wave has its own
+//! height and a period jittered ±15 %, so the pattern never repeats exactly.
+
+use super::{Control, Generator, Param};
+use crate::dsp::filter::{OnePole, Svf};
+use crate::dsp::mod_source::Ramp;
+use crate::dsp::noise::{Color, Noise};
+use crate::dsp::rng::Rng;
+use crate::pack::LayerSpec;
+
+pub struct Waves {
+    nl: Noise,
+    nr: Noise,
+    fl: Svf,
+    fr: Svf,
+    wash_l: OnePole,
+    wash_r: OnePole,
+    period: Param,
+    cutoff: Param,
+    wash: f32,
+    rng: Rng,
+    phase: f32,
+    jitter: f32,
+    height: f32,
+    pan: f32,
+    env: Ramp,
+    back: Ramp,
+}
+
+impl Waves {
+    pub fn new(spec: &LayerSpec, mut rng: Rng, _sr: f32) -> Self {
+        Waves {
+            nl: Noise::new(Color::Pink, rng.fork(1)),
+            nr: Noise::new(Color::Pink, rng.fork(2)),
+            fl: Svf::new(800.0, 0.7, 48_000.0),
+            fr: Svf::new(800.0, 0.7, 48_000.0),
+            wash_l: OnePole::new(1500.0, 48_000.0),
+            wash_r: OnePole::new(1500.0, 48_000.0),
+            period: spec.param("swell_period_s"),
+            cutoff: spec.param("cutoff_hz"),
+            wash: spec.fixed("wash"),
+            phase: rng.unit(),
+            jitter: 1.0,
+            height: 0.8,
+            pan: 0.0,
+            rng,
+            env: Ramp::new(0.0),
+            back: Ramp::new(0.0),
+        }
+    }
+}
+
+/// Swell shape over one wave (0..1 phase): slow rise, break at 0.7, retreat. Zero at both ends,
+/// so changing height or period at the wrap is continuous.
+fn swell(p: f32) -> (f32, f32) {
+    if p < 0.7 {
+        let x = p / 0.7;
+        (x * x * (3.0 - 2.0 * x), 0.0)
+    } else {
+        let x = (1.0 - p) / 0.3;
+        let rise = x.powf(1.5);
+        // Backwash: the hiss of water running back, strongest just after the break.
+        (rise, (1.0 - x) * x * 4.0)
+    }
+}
+
+impl Generator for Waves {
+    fn render(&mut self, c: &Control, out: &mut [f32]) {
+        let period = self.period.at(c) * self.jitter;
+        self.phase += c.mod_dt() / period.max(0.5);
+        if self.phase >= 1.0 {
+            self.phase -= 1.0;
+            self.jitter = self.rng.range(0.85, 1.15);
+            self.height = self.rng.range(0.55, 1.0);
+            self.pan = self.rng.range(-0.35, 0.35);
+        }
+        let (e, b) = swell(self.phase);
+        let env = 0.12 + 0.88 * e * self.height;
+        let fc = self.cutoff.at(c) * (0.35 + 0.65 * e * self.height);
+        self.fl.set(fc * (1.0 - 0.3 * self.pan), 0.7, c.sr);
+        self.fr.set(fc * (1.0 + 0.3 * self.pan), 0.7, c.sr);
+        self.wash_l.set(fc * 2.5, c.sr);
+        self.wash_r.set(fc * 2.5, c.sr);
+        self.env.to(env * 1.6, c.frames);
+        self.back.to(b * self.wash * self.height * 0.5, c.frames);
+        for f in out.chunks_exact_mut(2) {
+            let g = self.env.tick();
+            let w = self.back.tick();
+            let (a, bb) = (self.nl.tick(), self.nr.tick());
+            f[0] = self.fl.lp(a) * g + self.wash_l.hp(a) * w;
+            f[1] = self.fr.lp(bb) * g + self.wash_r.hp(bb) * w;
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! Wind: noise through a resonant band-pass whose centre and level follow gusts (a slow drift plus
+//! a faster flutter). Left and right gust slightly differently, so the wind moves across.
+
+use super::{Control, Generator, Param};
+use crate::dsp::filter::Svf;
+use crate::dsp::mod_source::{Drift, Ramp};
+use crate::dsp::noise::{Color, Noise};
+use crate::dsp::rng::Rng;
+use crate::pack::LayerSpec;
+
+pub struct Wind {
+    nl: Noise,
+    nr: Noise,
+    fl: Svf,
+    fr: Svf,
+    gust: Drift,
+    flutter_l: Drift,
+    flutter_r: Drift,
+    gust_rate: Param,
+    center: Param,
+    depth: f32,
+    q: f32,
+    gl: Ramp,
+    gr: Ramp,
+}
+
+impl Wind {
+    pub fn new(spec: &LayerSpec, mut rng: Rng, sr: f32) -> Self {
+        Wind {
+            nl: Noise::new(Color::Pink, rng.fork(1)),
+            nr: Noise::new(Color::Pink, rng.fork(2)),
+            fl: Svf::new(500.0, 1.0, sr),
+            fr: Svf::new(500.0, 1.0, sr),
+            gust: Drift::new(rng.fork(3)),
+            flutter_l: Drift::new(rng.fork(4)),
+            flutter_r: Drift::new(rng.fork(5)),
+            gust_rate: spec.param("gust_hz"),
+            center: spec.param("center_hz"),
+            depth: spec.fixed("gust_depth"),
+            q: spec.fixed("q"),
+            gl: Ramp::new(0.0),
+            gr: Ramp::new(0.0),
+        }
+    }
+}
+
+impl Generator for Wind {
+    fn render(&mut self, c: &Control, out: &mut [f32]) {
+        let dt = c.mod_dt();
+        let rate = self.gust_rate.at(c);
+        let g = self.gust.step(dt, rate);
+        let fl = self.flutter_l.step(dt, rate * 6.0);
+        let fr = self.flutter_r.step(dt, rate * 6.0);
+        let center = self.center.at(c);
+        let (ml, mr) = (g * 0.8 + fl * 0.2, g * 0.8 + fr * 0.2);
+        self.fl.set(center * 2f32.powf(ml * self.depth * 1.2), self.q, c.sr);
+        self.fr.set(center * 2f32.powf(mr * self.depth * 1.2), self.q, c.sr);
+        // Band-pass gain falls with bandwidth; scale so q doesn't change loudness much.
+        let norm = self.q.sqrt() * 1.5;
+        self.gl.to(norm * (1.0 - self.depth + self.depth * ml), c.frames);
+        self.gr.to(norm * (1.0 - self.depth + self.depth * mr), c.frames);
+        for f in out.chunks_exact_mut(2) {
+            f[0] = self.fl.bp(self.nl.tick()) * self.gl.tick();
+            f[1] = self.fr.bp(self.nr.tick()) * self.gr.tick();
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! A BS.1770-4 / EBU R128 meter: K-weighting, gated integrated loudness and 4x-oversampled true
+//! peak. Our own so the renderer can meter in the same pass it renders (no second decode), and
+//! so it can keep per-100 ms energies for sleep's level-aware normalisation; the tests check it
+//! against the `ebur128` crate.
+
+use std::f64::consts::PI;
+
+/// Mean square (summed over channels) of a -23 LUFS signal: -0.691 + 10 log10(ms) = -23.
+pub fn ms_for_lufs(lufs: f64) -> f64 {
+    10f64.powf((lufs + 0.691) / 10.0)
+}
+
+pub fn lufs_for_ms(ms: f64) -> f64 {
+    if ms > 0.0 { -0.691 + 10.0 * ms.log10() } else { f64::NEG_INFINITY }
+}
+
+#[derive(Clone, Debug, Default)]
+struct Biquad {
+    b: [f64; 3],
+    a: [f64; 2],
+    z: [f64; 2],
+}
+
+impl Biquad {
+    #[inline]
+    fn tick(&mut self, x: f64) -> f64 {
+        // Transposed direct form II.
+        let y = self.b[0] * x + self.z[0];
+        self.z[0] = self.b[1] * x - self.a[0] * y + self.z[1];
+        self.z[1] = self.b[2] * x - self.a[1] * y;
+        y
+    }
+}
+
+/// The two K-weighting stages (high shelf, then RLB high-pass) for one channel, at any rate.
+#[derive(Clone, Debug)]
+pub struct KWeight {
+    shelf: Biquad,
+    hp: Biquad,
+}
+
+impl KWeight {
+    pub fn new(sr: f64) -> Self {
+        // Coefficients per BS.1770 re-derived for arbitrary rates (as in libebur128).
+        let f0 = 1681.974450955533;
+        let g = 3.999843853973347;
+        let q = 0.7071752369554196;
+        let k = (PI * f0 / sr).tan();
+        let vh = 10f64.powf(g / 20.0);
+        let vb = vh.powf(0.4996667741545416);
+        let a0 = 1.0 + k / q + k * k;
+        let shelf = Biquad {
+            b: [(vh + vb * k / q + k * k) / a0, 2.0 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0],
+            a: [2.0 * (k * k - 1.0) / a0, (1.0 - k / q + k * k) / a0],
+            z: [0.0; 2],
+        };
+        let f0 = 38.13547087602444;
+        let q = 0.5003270373238773;
+        let k = (PI * f0 / sr).tan();
+        let a0 = 1.0 + k / q + k * k;
+        let hp = Biquad {
+            b: [1.0, -2.0, 1.0],
+            a: [2.0 * (k * k - 1.0) / a0, (1.0 - k / q + k * k) / a0],
+            z: [0.0; 2],
+        };
+        KWeight { shelf, hp }
+    }
+
+    #[inline]
+    pub fn tick(&mut self, x: f32) -> f64 {
+        self.hp.tick(self.shelf.tick(x as f64))
+    }
+}
+
+const TP_TAPS: usize = 12;
+const TP_PHASES: usize = 4;
+
+/// 4x polyphase interpolator for true peak. Blocks quieter than the loudest sample peak so far
+/// minus 6 dB are skipped (an inter-sample peak that far above its samples needs pathological
+/// signals), which keeps true-peak metering cheap enough for long renders.
+#[derive(Clone, Debug)]
+struct TruePeak {
+    taps: [[f32; TP_TAPS]; TP_PHASES],
+    /// Last TP_TAPS - 1 samples of each channel, then the current block.
+    work: [Vec<f32>; 2],
+    peak: f32,
+}
+
+impl TruePeak {
+    fn new() -> Self {
+        let n = TP_TAPS * TP_PHASES;
+        let c = (n as f64 - 1.0) / 2.0;
+        let mut taps = [[0.0f32; TP_TAPS]; TP_PHASES];
+        for (p, phase) in taps.iter_mut().enumerate() {
+            let mut sum = 0.0;
+            let mut h = [0.0f64; TP_TAPS];
+            for (k, hk) in h.iter_mut().enumerate() {
+                let i = (p + k * TP_PHASES) as f64;
+                let t = (i - c) / TP_PHASES as f64;
+                let sinc = if t.abs() < 1e-9 { 1.0 } else { (PI * 0.92 * t).sin() / (PI * 0.92 * t) };
+                // Blackman window over the prototype.
+                let w = 0.42 - 0.5 * (2.0 * PI * i / (n as f64 - 1.0)).cos()
+                    + 0.08 * (4.0 * PI * i / (n as f64 - 1.0)).cos();
+                *hk = sinc * w;
+                sum += *hk;
+            }
+            for (k, v) in phase.iter_mut().enumerate() {
+                // Each phase passes DC at unity, so a constant reads as itself.
+                *v = (h[k] / sum) as f32;
+            }
+        }
+        TruePeak { taps, work: [vec![0.0; TP_TAPS - 1], vec![0.0; TP_TAPS - 1]], peak: 0.0 }
+    }
+
+    fn block(&mut self, x: &[f32], sample_peak: f32, loudest: f32) {
+        for ch in 0..2 {
+            let w = &mut self.work[ch];
+            w.truncate(TP_TAPS - 1);
+            w.extend(x.iter().skip(ch).step_by(2));
+        }
+        if sample_peak >= loudest * 0.5 {
+            for ch in 0..2 {
+                let w = &self.work[ch];
+                for win in w.windows(TP_TAPS) {
+                    for ph in &self.taps {
+                        let y: f32 = win.iter().zip(ph.iter()).map(|(a, b)| a * b).sum();
+                        self.peak = self.peak.max(y.abs());
+                    }
+                }
+            }
+        }
+        for ch in 0..2 {
+            let w = &mut self.work[ch];
+            let len = w.len();
+            w.copy_within(len - (TP_TAPS - 1).., 0);
+            w.truncate(TP_TAPS - 1);
+        }
+    }
+}
+
+/// Streaming stereo meter.
+#[derive(Clone, Debug)]
+pub struct Meter {
+    k: [KWeight; 2],
+    sub_len: usize,
+    acc: f64,
+    acc_n: usize,
+    /// Mean square (summed over channels) of each complete 100 ms sub-block.
+    pub subs: Vec<f64>,
+    tp: TruePeak,
+    sample_peak: f32,
+}
+
+impl Meter {
+    pub fn new(sr: u32) -> Self {
+        Meter {
+            k: [KWeight::new(sr as f64), KWeight::new(sr as f64)],
+            sub_len: (sr as usize / 10).max(1),
+            acc: 0.0,
+            acc_n: 0,
+            subs: Vec::new(),
+            tp: TruePeak::new(),
+            sample_peak: 0.0,
+        }
+    }
+
+    /// Adds interleaved stereo frames.
+    pub fn add(&mut self, x: &[f32]) {
+        let mut peak = 0.0f32;
+        for f in x.chunks_exact(2) {
+            let l = self.k[0].tick(f[0]);
+            let r = self.k[1].tick(f[1]);
+            self.acc += l * l + r * r;
+            self.acc_n += 1;
+            if self.acc_n == self.sub_len {
+                self.subs.push(self.acc / self.sub_len as f64);
+                self.acc = 0.0;
+                self.acc_n = 0;
+            }
+            peak = peak.max(f[0].abs()).max(f[1].abs());
+        }
+        self.sample_peak = self.sample_peak.max(peak);
+        self.tp.block(x, peak, self.sample_peak);
+    }
+
+    /// Gated integrated loudness (LUFS) of everything added so far.
+    pub fn integrated(&self) -> f64 {
+        gated(&self.subs)
+    }
+
+    pub fn true_peak_dbtp(&self) -> f64 {
+        20.0 * (self.tp.peak.max(self.sample_peak) as f64).max(1e-10).log10()
+    }
+
+    pub fn sample_peak(&self) -> f32 {
+        self.sample_peak
+    }
+}
+
+/// BS.1770 gating over 400 ms blocks (four 100 ms sub-blocks, 75 % overlap): absolute gate at
+/// -70 LUFS, relative gate 10 LU below the absolute-gated mean. `subs` entries that are NaN are
+/// left out (the renderer uses that to exclude sleep's final fade from the bed measurement).
+pub fn gated(subs: &[f64]) -> f64 {
+    let blocks: Vec<f64> = subs
+        .windows(4)
+        .filter(|w| w.iter().all(|v| v.is_finite()))
+        .map(|w| w.iter().sum::<f64>() / 4.0)
+        .collect();
+    let abs: Vec<f64> = blocks.iter().copied().filter(|&z| lufs_for_ms(z) > -70.0).collect();
+    if abs.is_empty() {
+        return f64::NEG_INFINITY;
+    }
+    let rel = lufs_for_ms(abs.iter().sum::<f64>() / abs.len() as f64) - 10.0;
+    let kept: Vec<f64> = abs.into_iter().filter(|&z| lufs_for_ms(z) > rel).collect();
+    if kept.is_empty() {
+        return f64::NEG_INFINITY;
+    }
+    lufs_for_ms(kept.iter().sum::<f64>() / kept.len() as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sine_1k_reads_as_expected() {
+        // A 997 Hz sine at -20 dBFS in both channels reads about -20 LUFS (+/- K-weighting gain).
+        let sr = 48_000;
+        let a = 10f32.powf(-20.0 / 20.0) * std::f32::consts::SQRT_2;
+        let x: Vec<f32> = (0..sr * 5)
+            .flat_map(|i| {
+                let v = a * (2.0 * std::f32::consts::PI * 997.0 * i as f32 / sr as f32).sin();
+                [v, v]
+            })
+            .collect();
+        let mut m = Meter::new(sr as u32);
+        m.add(&x);
+        // Two channels at -20 dB RMS: -20 + 3.01 + K gain at 1 kHz (~0.69) - 0.691.
+        assert!((m.integrated() - (-17.0)).abs() < 0.2, "{}", m.integrated());
+        assert!((m.true_peak_dbtp() - (-20.0 + 3.01)).abs() < 0.3, "{}", m.true_peak_dbtp());
+    }
+}

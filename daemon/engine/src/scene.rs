@@ -1,0 +1,331 @@
+//! A scene: layers from one pack, mixed under the session arc, with live loudness calibration and
+//! a safety limiter. [`Scene`] is the realtime half; [`SceneControl`] the control half.
+//!
+//! Loudness without a look at the future: at build each layer renders two seconds (with slow
+//! modulators sped up) through a K-weighting filter, which sets its calibration gain so the
+//! nominal mix sits at -23 LUFS. While playing, a slow automatic gain (20 s time constant, at
+//! most ±6 dB) tracks the nominal mix's estimated K-weighted energy so arc changes in
+//! brightness and density don't drift the loudness. User volumes and mutes act after that
+//! estimate, so turning a layer down really makes the scene quieter.
+
+use crate::arc::SessionArc;
+use crate::dsp::mod_source::Ramp;
+use crate::dsp::rng::Rng;
+use crate::dsp::{db_to_amp, smoothstep};
+use crate::layers::{self, Control, Generator};
+use crate::loudness::{KWeight, ms_for_lufs};
+use crate::pack::{LayerSpec, Pack};
+use crate::{EngineError, Preset, PresetLayer, Source};
+use sonora_proto::LayerInfo;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+/// Frames per internal block: control values (arc, filter settings) update at this rate.
+pub const BLOCK: usize = 128;
+/// Loudness every scene is calibrated to.
+pub const TARGET_LUFS: f64 = -23.0;
+/// Sample-peak ceiling of the safety limiter (-3 dBFS keeps true peak under -1 dBTP).
+const CEILING: f32 = 0.708;
+/// A layer with `enter_s` > 0 fades in over this long.
+const ENTRY_FADE_S: f64 = 8.0;
+/// Automatic gain time constant.
+const AGC_TAU_S: f64 = 20.0;
+
+struct LiveLayer {
+    generator: Box<dyn Generator>,
+    /// Calibration gain times the pack's gain_db: the layer's level in the nominal mix.
+    cal: f32,
+    /// K-weighted energy / plain energy, measured at build, to estimate loudness from plain RMS.
+    k_ratio: f32,
+    bal_l: f32,
+    bal_r: f32,
+    user: Arc<AtomicU32>,
+    muted: Arc<AtomicBool>,
+    gain: Ramp,
+    enter_s: f64,
+}
+
+/// The realtime half of a scene.
+pub struct Scene {
+    layers: Vec<LiveLayer>,
+    arc: SessionArc,
+    sr: f32,
+    frame: u64,
+    scratch: Vec<f32>,
+    target_ms: f64,
+    agc_ms: f64,
+    agc_alpha: f64,
+    master: Ramp,
+    limiter: f32,
+    release: f32,
+}
+
+impl Scene {
+    pub fn arc(&self) -> &SessionArc {
+        &self.arc
+    }
+
+    /// Seconds rendered so far.
+    pub fn time_s(&self) -> f64 {
+        self.frame as f64 / self.sr as f64
+    }
+
+    fn block(&mut self, out: &mut [f32]) {
+        let frames = out.len() / 2;
+        let t = self.time_s() + frames as f64 / 2.0 / self.sr as f64;
+        let p = self.arc.at(t);
+        let ctl =
+            Control { activity: p.activity, brightness: p.brightness, sr: self.sr, frames, mod_speed: 1.0 };
+        out.fill(0.0);
+        let mut est = 0.0f64;
+        for l in &mut self.layers {
+            let buf = &mut self.scratch[..out.len()];
+            l.generator.render(&ctl, buf);
+            let entry = if l.enter_s > 0.0 { smoothstep((t - l.enter_s) / ENTRY_FADE_S) as f32 } else { 1.0 };
+            let user = if l.muted.load(Ordering::Relaxed) {
+                0.0
+            } else {
+                f32::from_bits(l.user.load(Ordering::Relaxed)).clamp(0.0, 1.0)
+            };
+            let target = l.cal * user * entry;
+            // User changes glide over ~50 ms (several blocks) instead of stepping.
+            let next = l.gain.value + (target - l.gain.value) * (frames as f32 / (0.05 * self.sr)).min(1.0);
+            l.gain.to(next, frames);
+            let mut ms = 0.0f32;
+            for (o, s) in out.chunks_exact_mut(2).zip(buf.chunks_exact(2)) {
+                let g = l.gain.tick();
+                ms += s[0] * s[0] + s[1] * s[1];
+                o[0] += s[0] * g * l.bal_l;
+                o[1] += s[1] * g * l.bal_r;
+            }
+            l.gain.land(next);
+            if ms.is_finite() {
+                est += (ms / frames.max(1) as f32 * l.cal * l.cal * l.k_ratio) as f64;
+            }
+        }
+        self.agc_ms += (est - self.agc_ms) * self.agc_alpha;
+        let agc = (self.target_ms / self.agc_ms.max(1e-12)).sqrt().clamp(0.5, 2.0) as f32;
+        let master = agc * p.level;
+        self.master.to(master, frames);
+        for f in out.chunks_exact_mut(2) {
+            let g = self.master.tick();
+            let (l, r) = (f[0] * g, f[1] * g);
+            let peak = l.abs().max(r.abs());
+            if peak * self.limiter > CEILING {
+                self.limiter = CEILING / peak;
+            } else {
+                self.limiter += (1.0 - self.limiter) * self.release;
+            }
+            // NaN never leaves: clamp maps it away via the comparison below.
+            let (l, r) = (l * self.limiter, r * self.limiter);
+            f[0] = if l.is_finite() { l.clamp(-1.0, 1.0) } else { 0.0 };
+            f[1] = if r.is_finite() { r.clamp(-1.0, 1.0) } else { 0.0 };
+        }
+        self.master.land(master);
+        self.frame += frames as u64;
+    }
+}
+
+impl Source for Scene {
+    fn fill(&mut self, out: &mut [f32]) {
+        for chunk in out.chunks_mut(BLOCK * 2) {
+            let even = chunk.len() & !1;
+            self.block(&mut chunk[..even]);
+            chunk[even..].fill(0.0);
+        }
+    }
+}
+
+struct Slot {
+    info: LayerInfo,
+    user: Arc<AtomicU32>,
+    muted: Arc<AtomicBool>,
+}
+
+struct Shared {
+    explanation: String,
+    pack: String,
+    slots: Vec<Slot>,
+}
+
+/// Control half of a scene; cheap to clone, safe to use from any thread.
+#[derive(Clone)]
+pub struct SceneControl {
+    inner: Arc<Shared>,
+}
+
+impl SceneControl {
+    /// One plain line on why the scene sounds as it does.
+    pub fn explanation(&self) -> String {
+        self.inner.explanation.clone()
+    }
+
+    pub fn pack_name(&self) -> Option<String> {
+        Some(self.inner.pack.clone())
+    }
+
+    fn info(s: &Slot) -> LayerInfo {
+        LayerInfo {
+            volume: f32::from_bits(s.user.load(Ordering::Relaxed)) as f64,
+            muted: s.muted.load(Ordering::Relaxed),
+            ..s.info.clone()
+        }
+    }
+
+    pub fn layers(&self) -> Vec<LayerInfo> {
+        self.inner.slots.iter().map(Self::info).collect()
+    }
+
+    /// Sets a layer's volume (0..1) and/or mute; the callback picks it up within a block.
+    pub fn set_layer(
+        &self,
+        name: &str,
+        volume: Option<f64>,
+        mute: Option<bool>,
+    ) -> Result<LayerInfo, EngineError> {
+        let slot = self
+            .inner
+            .slots
+            .iter()
+            .find(|l| l.info.name == name)
+            .ok_or_else(|| EngineError::NoSuchLayer(name.to_string()))?;
+        if let Some(v) = volume {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(EngineError::BadVolume(v));
+            }
+            slot.user.store((v as f32).to_bits(), Ordering::Relaxed);
+        }
+        if let Some(m) = mute {
+            slot.muted.store(m, Ordering::Relaxed);
+        }
+        Ok(Self::info(slot))
+    }
+
+    /// The scene's pack and current layer settings, for `sonoractl preset save`.
+    pub fn preset(&self) -> Preset {
+        Preset {
+            pack: self.inner.pack.clone(),
+            layers: self
+                .layers()
+                .into_iter()
+                .map(|l| PresetLayer { name: l.name, volume: l.volume, muted: l.muted })
+                .collect(),
+        }
+    }
+}
+
+/// Measures a layer: renders two seconds of a twin instance at the arc's opening with slow
+/// modulators at 8x, and returns (K-weighted mean square, plain mean square), summed over channels.
+fn measure(spec: &LayerSpec, rng: &mut Rng, sr: f32, arc: &SessionArc) -> (f64, f64) {
+    let mut generator = layers::build(spec, rng, sr);
+    let p = arc.start();
+    let mut buf = vec![0.0f32; BLOCK * 2];
+    let mut kw = [KWeight::new(sr as f64), KWeight::new(sr as f64)];
+    let (mut k, mut plain, mut n) = (0.0f64, 0.0f64, 0usize);
+    let total = (2.0 * sr) as usize / BLOCK;
+    let skip = total / 8;
+    for b in 0..total {
+        let ctl =
+            Control { activity: p.activity, brightness: p.brightness, sr, frames: BLOCK, mod_speed: 8.0 };
+        generator.render(&ctl, &mut buf);
+        for f in buf.chunks_exact(2) {
+            let (l, r) = (kw[0].tick(f[0]), kw[1].tick(f[1]));
+            if b >= skip {
+                k += l * l + r * r;
+                plain += (f[0] * f[0] + f[1] * f[1]) as f64;
+                n += 1;
+            }
+        }
+    }
+    let n = n.max(1) as f64;
+    (k / n, plain / n)
+}
+
+/// Everything `build` needs besides the request's numbers.
+pub struct Plan<'a> {
+    pub pack: &'a Pack,
+    /// Chosen layers with their user volume and mute.
+    pub layers: Vec<(&'a LayerSpec, f64, bool)>,
+    pub arc: SessionArc,
+    pub seed: u64,
+    pub sample_rate: u32,
+}
+
+pub fn build(plan: Plan<'_>) -> (Scene, SceneControl) {
+    let sr = plan.sample_rate as f32;
+    let mut root = Rng::new(plan.seed ^ 0x5EED_0F_5CE7E);
+    let mut cal_root = Rng::new(plan.seed ^ 0xCA11_B8A7E);
+    let mut built = Vec::new();
+    for (i, (spec, _, _)) in plan.layers.iter().enumerate() {
+        let mut rng = root.fork(i as u64);
+        let pan = rng.range(spec.pan.0.min(spec.pan.1), spec.pan.0.max(spec.pan.1) + 1e-6);
+        let generator = layers::build(spec, &mut rng, sr);
+        let (kms, plain) = measure(spec, &mut cal_root.fork(i as u64), sr, &plan.arc);
+        built.push((generator, pan, kms, plain));
+    }
+    let target = ms_for_lufs(TARGET_LUFS);
+    // Share the target among audible layers by their pack gains (powers add).
+    let audible: f64 = plan
+        .layers
+        .iter()
+        .zip(&built)
+        .filter(|(_, b)| b.2 > 1e-12)
+        .map(|((s, _, _), _)| (db_to_amp(s.gain_db) as f64).powi(2))
+        .sum();
+    let mut live = Vec::new();
+    let mut slots = Vec::new();
+    for ((spec, volume, muted), (generator, pan, kms, plain)) in plan.layers.iter().zip(built) {
+        let g = db_to_amp(spec.gain_db) as f64;
+        let cal = if kms > 1e-12 && audible > 0.0 { g * (target / audible / kms).sqrt() } else { 0.0 };
+        let user = Arc::new(AtomicU32::new((*volume as f32).to_bits()));
+        let muted = Arc::new(AtomicBool::new(*muted));
+        live.push(LiveLayer {
+            generator,
+            cal: cal as f32,
+            k_ratio: if plain > 1e-15 { (kms / plain) as f32 } else { 1.0 },
+            bal_l: (1.0 - pan).min(1.0),
+            bal_r: (1.0 + pan).min(1.0),
+            user: user.clone(),
+            muted: muted.clone(),
+            gain: Ramp::new(0.0),
+            enter_s: spec.enter_s as f64,
+        });
+        slots.push(Slot {
+            info: LayerInfo {
+                name: spec.name.clone(),
+                kind: spec.kind.as_str().into(),
+                pack: Some(plan.pack.name.clone()),
+                volume: *volume,
+                muted: false,
+            },
+            user,
+            muted,
+        });
+    }
+    // Start the gain ramps at their targets: the daemon fades the scene in, so a layer
+    // that is present from the start needs no fade of its own.
+    for l in &mut live {
+        if l.enter_s <= 0.0 && !l.muted.load(Ordering::Relaxed) {
+            l.gain = Ramp::new(l.cal * f32::from_bits(l.user.load(Ordering::Relaxed)));
+        }
+    }
+    let names: Vec<&str> = plan.layers.iter().map(|(s, _, _)| s.name.as_str()).collect();
+    let explanation = format!("{}; {} sounds: {}", plan.arc.explanation(), plan.pack.name, names.join(", "));
+    let block_s = BLOCK as f64 / sr as f64;
+    let scene = Scene {
+        layers: live,
+        arc: plan.arc,
+        sr,
+        frame: 0,
+        scratch: vec![0.0; BLOCK * 2],
+        target_ms: target,
+        agc_ms: target,
+        agc_alpha: 1.0 - (-block_s / AGC_TAU_S).exp(),
+        master: Ramp::new(1.0),
+        limiter: 1.0,
+        release: 1.0 - (-1.0 / (0.15 * sr)).exp(),
+    };
+    let control =
+        SceneControl { inner: Arc::new(Shared { explanation, pack: plan.pack.name.clone(), slots }) };
+    (scene, control)
+}
