@@ -30,7 +30,9 @@ pub enum AudioError {
     Open { source_name: String, err: std::io::Error },
     #[error("{source_name}: not a WAV file or a damaged one ({detail})")]
     NotWav { source_name: String, detail: String },
-    #[error("{source_name}: unsupported WAV encoding: {detail} (supported: 8/16/24/32-bit integer PCM, 32-bit float)")]
+    #[error(
+        "{source_name}: unsupported WAV encoding: {detail} (supported: 8/16/24/32-bit integer PCM, 32-bit float)"
+    )]
     Unsupported { source_name: String, detail: String },
     #[error("{source_name}: sample rate {rate} Hz is outside {MIN_SAMPLE_RATE}..{MAX_SAMPLE_RATE} Hz")]
     SampleRate { source_name: String, rate: u32 },
@@ -40,14 +42,17 @@ pub enum AudioError {
     Truncated { source_name: String, frames: usize, detail: String },
     #[error("{source_name}: the recording holds no audio")]
     Empty { source_name: String },
-    #[error("{source_name}: the recording is longer than {MAX_DURATION_S} s; a check-in needs only a few seconds")]
+    #[error(
+        "{source_name}: the recording is longer than {MAX_DURATION_S} s; a check-in needs only a few seconds"
+    )]
     TooLong { source_name: String },
 }
 
 /// Reads a WAV file (8/16/24-bit integer, 32-bit float or integer, mono or stereo downmixed).
 pub fn read_audio_file(path: &Path) -> Result<Audio, AudioError> {
     let name = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|err| AudioError::Open { source_name: name.clone(), err })?;
+    let file =
+        std::fs::File::open(path).map_err(|err| AudioError::Open { source_name: name.clone(), err })?;
     read_wav(std::io::BufReader::new(file), &name)
 }
 
@@ -123,7 +128,10 @@ fn decode<R: Read + Seek>(reader: R, name: &str) -> Result<Audio, AudioError> {
         (fmt, bits) => {
             return Err(AudioError::Unsupported {
                 source_name: name.to_string(),
-                detail: format!("{bits}-bit {}", if fmt == hound::SampleFormat::Float { "float" } else { "integer" }),
+                detail: format!(
+                    "{bits}-bit {}",
+                    if fmt == hound::SampleFormat::Float { "float" } else { "integer" }
+                ),
             });
         }
     }

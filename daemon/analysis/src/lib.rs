@@ -14,10 +14,12 @@ mod resample;
 pub mod spectral;
 pub mod voice;
 
-pub use audio::{Audio, AudioError, MAX_DURATION_S, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, read_audio_bytes, read_audio_file};
+pub use audio::{
+    Audio, AudioError, MAX_DURATION_S, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, read_audio_bytes, read_audio_file,
+};
 pub use markers::{
-    BASELINE_MAX, BASELINE_MIN, Baseline, Features, POPULATION_CONFIDENCE_MAX, apply_baseline, personal_markers,
-    population_markers,
+    BASELINE_MAX, BASELINE_MIN, Baseline, Features, POPULATION_CONFIDENCE_MAX, apply_baseline,
+    personal_markers, population_markers,
 };
 pub use resample::{ANALYSIS_RATE, resample};
 
@@ -71,7 +73,8 @@ pub fn analyze(audio: &Audio, opts: &AnalyzeOptions) -> VoiceReport {
     let voiced: Vec<f64> = pitch.frames.iter().filter_map(|f| f.f0).collect();
     let voiced_s = voiced.len() as f64 * pitch.time_step;
     report.speech_s = round(seg.speech_s, 3);
-    report.voiced_fraction = if seg.speech_s > 0.0 { round((voiced_s / seg.speech_s).min(1.0), 3) } else { 0.0 };
+    report.voiced_fraction =
+        if seg.speech_s > 0.0 { round((voiced_s / seg.speech_s).min(1.0), 3) } else { 0.0 };
     if !voiced.is_empty() {
         let mean = voiced.iter().sum::<f64>() / voiced.len() as f64;
         let st: Vec<f64> = voiced.iter().map(|f| 12.0 * f.log2()).collect();
@@ -107,7 +110,11 @@ pub fn analyze(audio: &Audio, opts: &AnalyzeOptions) -> VoiceReport {
 
     if opts.frames {
         report.frames = Some(
-            pitch.frames.iter().map(|f| PitchFrame { t: round(f.t, 4), f0: f.f0.map(|v| round(v, 2)) }).collect(),
+            pitch
+                .frames
+                .iter()
+                .map(|f| PitchFrame { t: round(f.t, 4), f0: f.f0.map(|v| round(v, 2)) })
+                .collect(),
         );
     }
 
@@ -152,8 +159,11 @@ pub fn analyze(audio: &Audio, opts: &AnalyzeOptions) -> VoiceReport {
             report.confidence = round(POPULATION_CONFIDENCE_MAX * amount * clean, 3);
             let features = Features::from_report(&report).unwrap_or_default();
             let m = population_markers(&features);
-            report.markers =
-                Some(sonora_proto::Markers { stress: round(m.stress, 3), fatigue: round(m.fatigue, 3), energy: round(m.energy, 3) });
+            report.markers = Some(sonora_proto::Markers {
+                stress: round(m.stress, 3),
+                fatigue: round(m.fatigue, 3),
+                energy: round(m.energy, 3),
+            });
         }
     }
     report

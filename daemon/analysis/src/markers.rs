@@ -170,11 +170,10 @@ fn combine(z: &[Option<f64>; NF]) -> Markers {
 /// Markers against population defaults.
 pub fn population_markers(f: &Features) -> Markers {
     let vals = f.values();
-    let z: [Option<f64>; NF] =
-        std::array::from_fn(|k| match (vals[k], POPULATION[k]) {
-            (Some(v), Some((c, s))) => Some((v - c) / s),
-            _ => None,
-        });
+    let z: [Option<f64>; NF] = std::array::from_fn(|k| match (vals[k], POPULATION[k]) {
+        (Some(v), Some((c, s))) => Some((v - c) / s),
+        _ => None,
+    });
     combine(&z)
 }
 
@@ -211,4 +210,72 @@ pub fn apply_baseline(report: &mut VoiceReport, baseline: &Baseline) {
     let growth = 0.6 + 0.4 * ((n as f64 - BASELINE_MIN as f64) / 15.0).clamp(0.0, 1.0);
     let personal_conf = PERSONAL_CONFIDENCE_MAX * growth * sample_quality;
     report.confidence = mix(report.confidence, personal_conf).clamp(0.0, PERSONAL_CONFIDENCE_MAX);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(f0: f64, int: f64, rate: f64) -> Features {
+        Features {
+            f0_median_st: Some(f0),
+            f0_sd_st: Some(2.5),
+            intensity_db: Some(int),
+            speech_rate: Some(rate),
+            pause_fraction: Some(0.15),
+            alpha_ratio_db: Some(-12.0),
+            hnr_db: Some(12.0),
+            jitter: Some(0.01),
+            shimmer: Some(0.08),
+            spectral_centroid: Some(900.0),
+        }
+    }
+
+    #[test]
+    fn baseline_uses_median_and_robust_spread() {
+        let hist: Vec<Features> = (0..7).map(|i| f(40.0 + i as f64 * 0.1, 70.0, 4.0)).collect();
+        let b = Baseline::from_history(&hist);
+        assert_eq!(b.len(), 7);
+        let (med, spread) = b.centre[0].unwrap();
+        assert!((med - 40.3).abs() < 1e-9);
+        assert_eq!(spread, MIN_SPREAD[0], "tiny spread is floored");
+        // An outlier check-in barely moves a median baseline.
+        let mut with_outlier = hist.clone();
+        with_outlier.push(f(60.0, 90.0, 9.0));
+        let b2 = Baseline::from_history(&with_outlier);
+        assert!((b2.centre[0].unwrap().0 - 40.35).abs() < 1e-9);
+    }
+
+    #[test]
+    fn baseline_keeps_only_recent_checkins() {
+        let hist: Vec<Features> = (0..50).map(|i| f(40.0, 60.0 + i as f64, 4.0)).collect();
+        let b = Baseline::from_history(&hist);
+        assert_eq!(b.len(), BASELINE_MAX);
+        assert!(b.centre[2].unwrap().0 > 90.0);
+        assert!(Baseline::from_history(&[]).is_empty());
+    }
+
+    #[test]
+    fn directions_against_a_personal_baseline() {
+        let hist: Vec<Features> =
+            (0..6).map(|i| f(40.0 + (i % 3) as f64 * 0.3, 70.0 + (i % 2) as f64, 4.0)).collect();
+        let b = Baseline::from_history(&hist);
+        let same = personal_markers(&f(40.3, 70.5, 4.0), &b);
+        let up = personal_markers(&f(44.0, 76.0, 5.0), &b);
+        let down = personal_markers(&Features { f0_sd_st: Some(1.0), ..f(40.0, 64.0, 3.0) }, &b);
+        assert!(up.stress > same.stress + 0.2 && up.energy > same.energy + 0.2, "{up:?} vs {same:?}");
+        assert!(down.fatigue > same.fatigue + 0.2, "{down:?} vs {same:?}");
+        for m in [same, up, down] {
+            for v in [m.stress, m.fatigue, m.energy] {
+                assert!((0.0..=1.0).contains(&v));
+            }
+        }
+    }
+
+    #[test]
+    fn population_markers_ignore_speaker_and_microphone_dependent_levels() {
+        let a = population_markers(&f(30.0, 50.0, 4.0));
+        let b = population_markers(&f(50.0, 90.0, 4.0));
+        assert_eq!(a, b);
+    }
 }

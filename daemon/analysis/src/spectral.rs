@@ -23,8 +23,9 @@ pub fn analyse(x: &[f32], fs: f64, pitch: &PitchTrack, seg: &Segmentation, band_
     let fft = planner.plan_fft_forward(N);
     let mut buf = vec![Complex32::default(); N];
     let mut scratch = vec![Complex32::default(); fft.get_inplace_scratch_len()];
-    let window: Vec<f32> =
-        (0..N).map(|i| (0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / N as f64).cos()) as f32).collect();
+    let window: Vec<f32> = (0..N)
+        .map(|i| (0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / N as f64).cos()) as f32)
+        .collect();
     let bin_hz = fs / N as f64;
     let top = ((band_limit_hz.min(fs / 2.0) / bin_hz).floor() as usize).min(N / 2);
     let mut long_term = vec![0.0f64; N / 2 + 1];
@@ -65,9 +66,11 @@ pub fn analyse(x: &[f32], fs: f64, pitch: &PitchTrack, seg: &Segmentation, band_
         return Spectral::default();
     }
     let centroid = long_term.iter().enumerate().map(|(k, p)| k as f64 * bin_hz * p).sum::<f64>() / total;
-    let (kmax, _) = long_term.iter().enumerate().fold((0, 0.0), |a, (k, &p)| if p > a.1 { (k, p) } else { a });
+    let (kmax, _) =
+        long_term.iter().enumerate().fold((0, 0.0), |a, (k, &p)| if p > a.1 { (k, p) } else { a });
     let span = (60.0 / bin_hz).ceil() as usize;
-    let near: f64 = long_term[kmax.saturating_sub(span)..=(kmax + span).min(long_term.len() - 1)].iter().sum();
+    let near: f64 =
+        long_term[kmax.saturating_sub(span)..=(kmax + span).min(long_term.len() - 1)].iter().sum();
     Spectral {
         alpha_ratio_db: (alpha_n > 0).then(|| alpha_sum / alpha_n as f64),
         centroid_hz: Some(centroid),

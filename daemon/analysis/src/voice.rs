@@ -111,7 +111,14 @@ fn cycle_amplitude(x: &[f32], a: f64, len: f64) -> f64 {
 }
 
 /// Steps through one voiced stretch from its middle outwards, one glottal cycle at a time.
-fn track_run(x: &[f32], fs: f64, pitch: &PitchTrack, a: usize, b: usize, ccbuf: &mut Vec<f64>) -> Vec<(f64, f64)> {
+fn track_run(
+    x: &[f32],
+    fs: f64,
+    pitch: &PitchTrack,
+    a: usize,
+    b: usize,
+    ccbuf: &mut Vec<f64>,
+) -> Vec<(f64, f64)> {
     let mid = (a + b) / 2;
     let Some(t0) = period_at(pitch, mid as f64 / fs) else { return Vec::new() };
     // Anchor on the largest excursion near the middle.
@@ -126,8 +133,7 @@ fn track_run(x: &[f32], fs: f64, pitch: &PitchTrack, a: usize, b: usize, ccbuf: 
     for dir in [1.0f64, -1.0] {
         let mut pos = anchor as f64;
         let mut seq = Vec::new();
-        loop {
-            let Some(t) = period_at(pitch, pos / fs) else { break };
+        while let Some(t) = period_at(pitch, pos / fs) {
             let period = t * fs;
             let half = (period / 2.0).round() as usize;
             let lo = (period * 0.8).floor() as isize;
@@ -144,20 +150,22 @@ fn track_run(x: &[f32], fs: f64, pitch: &PitchTrack, a: usize, b: usize, ccbuf: 
             if best < 0.3 {
                 break;
             }
-            let lag = if k > 0 && k + 1 < ccbuf.len() { interpolate_peak(ccbuf, k).0 } else { k as f64 } + lo as f64;
+            let lag = if k > 0 && k + 1 < ccbuf.len() { interpolate_peak(ccbuf, k).0 } else { k as f64 }
+                + lo as f64;
             let next = pos + dir * lag;
             if next < a as f64 || next > b as f64 {
                 break;
             }
-            let start = if dir > 0.0 { pos } else { next };
-            seq.push((lag / fs, cycle_amplitude(x, start, lag)));
+            // The amplitude window is centred on the mark (the cycle's main excursion) so it
+            // never reaches the neighbouring cycles' peaks.
+            seq.push((lag / fs, cycle_amplitude(x, pos - lag / 2.0, lag)));
             pos = next;
         }
         if dir > 0.0 {
             forward = seq;
         } else {
             seq.reverse();
-            seq.extend(forward.drain(..));
+            seq.append(&mut forward);
             return seq;
         }
     }
