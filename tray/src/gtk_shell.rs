@@ -1,0 +1,57 @@
+//! Linux: the GTK main loop on the main thread (AppIndicator and muda are GTK objects and must
+//! stay on the thread that made them), polling the app every 100 ms.
+
+use crate::app::{App, Request};
+use gtk::glib;
+use gtk::prelude::*;
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+/// Runs until *Quit tray*.
+pub fn run(app: App) {
+    let app = Rc::new(RefCell::new(app));
+    glib::timeout_add_local(Duration::from_millis(100), move || {
+        let requests = app.borrow_mut().tick();
+        for request in requests {
+            match request {
+                Request::Message { title, body } => show_message(&title, &body),
+                Request::Quit => {
+                    gtk::main_quit();
+                    return glib::ControlFlow::Break;
+                }
+            }
+        }
+        glib::ControlFlow::Continue
+    });
+    gtk::main();
+}
+
+/// A small, non-modal window with selectable, scrollable text and a Close button: the about text
+/// and the history are longer than a message dialog reads well.
+fn show_message(title: &str, body: &str) {
+    let dialog = gtk::Dialog::with_buttons(
+        Some(title),
+        None::<&gtk::Window>,
+        gtk::DialogFlags::empty(),
+        &[("Close", gtk::ResponseType::Close)],
+    );
+    dialog.set_default_size(520, 360);
+    dialog.set_position(gtk::WindowPosition::Center);
+    dialog.set_icon_name(Some("dialog-information"));
+    let text = gtk::TextView::new();
+    text.set_editable(false);
+    text.set_cursor_visible(false);
+    text.set_wrap_mode(gtk::WrapMode::Word);
+    text.set_left_margin(12);
+    text.set_right_margin(12);
+    text.set_top_margin(12);
+    text.set_bottom_margin(12);
+    if let Some(buffer) = text.buffer() {
+        buffer.set_text(body);
+    }
+    let scroll = gtk::ScrolledWindow::builder().hexpand(true).vexpand(true).child(&text).build();
+    dialog.content_area().pack_start(&scroll, true, true, 0);
+    dialog.connect_response(|d, _| d.close());
+    dialog.show_all();
+}
