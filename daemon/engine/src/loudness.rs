@@ -70,14 +70,36 @@ impl KWeight {
     pub fn tick(&mut self, x: f32) -> f64 {
         self.hp.tick(self.shelf.tick(x as f64))
     }
+
+    /// Sum of squares of the K-weighted channel `ch` of interleaved stereo `x`. State lives in
+    /// locals during the loop (through `&mut self` it round-trips memory every sample).
+    pub fn sum_squares(&mut self, x: &[f32], ch: usize) -> f64 {
+        let (sb, sa, mut s0, mut s1) = (self.shelf.b, self.shelf.a, self.shelf.z[0], self.shelf.z[1]);
+        let (hb, ha, mut h0, mut h1) = (self.hp.b, self.hp.a, self.hp.z[0], self.hp.z[1]);
+        let mut acc = 0.0;
+        for &v in x.iter().skip(ch).step_by(2) {
+            let v = v as f64;
+            let y = sb[0] * v + s0;
+            s0 = sb[1] * v - sa[0] * y + s1;
+            s1 = sb[2] * v - sa[1] * y;
+            let z = hb[0] * y + h0;
+            h0 = hb[1] * y - ha[0] * z + h1;
+            h1 = hb[2] * y - ha[1] * z;
+            acc += z * z;
+        }
+        self.shelf.z = [s0, s1];
+        self.hp.z = [h0, h1];
+        acc
+    }
 }
 
 const TP_TAPS: usize = 12;
 const TP_PHASES: usize = 4;
 
-/// 4x polyphase interpolator for true peak. Blocks quieter than the loudest sample peak so far
-/// minus 6 dB are skipped (an inter-sample peak that far above its samples needs pathological
-/// signals), which keeps true-peak metering cheap enough for long renders.
+/// 4x polyphase interpolator for true peak. Interpolation is only computed around samples within
+/// 6 dB of the loudest peak so far: an inter-sample peak more than 6 dB above both neighbouring
+/// samples needs pathological signals, and skipping the rest makes true peak nearly free for
+/// long renders of steady textures.
 #[derive(Clone, Debug)]
 struct TruePeak {
     taps: [[f32; TP_TAPS]; TP_PHASES],
@@ -112,25 +134,25 @@ impl TruePeak {
         TruePeak { taps, work: [vec![0.0; TP_TAPS - 1], vec![0.0; TP_TAPS - 1]], peak: 0.0 }
     }
 
-    fn block(&mut self, x: &[f32], sample_peak: f32, loudest: f32) {
+    fn block(&mut self, x: &[f32]) {
         for ch in 0..2 {
             let w = &mut self.work[ch];
             w.truncate(TP_TAPS - 1);
             w.extend(x.iter().skip(ch).step_by(2));
-        }
-        if sample_peak >= loudest * 0.5 {
-            for ch in 0..2 {
-                let w = &self.work[ch];
-                for win in w.windows(TP_TAPS) {
-                    for ph in &self.taps {
-                        let y: f32 = win.iter().zip(ph.iter()).map(|(a, b)| a * b).sum();
-                        self.peak = self.peak.max(y.abs());
-                    }
+            let thr = self.peak * 0.5;
+            // Window j covers input samples j..j+TP_TAPS; its centre lies between
+            // samples j+5 and j+6, so check those two.
+            let half = TP_TAPS / 2;
+            for j in 0..w.len().saturating_sub(TP_TAPS - 1) {
+                if w[j + half - 1].abs() < thr && w[j + half].abs() < thr {
+                    continue;
+                }
+                let win = &w[j..j + TP_TAPS];
+                for ph in &self.taps {
+                    let y: f32 = win.iter().zip(ph.iter()).map(|(a, b)| a * b).sum();
+                    self.peak = self.peak.max(y.abs());
                 }
             }
-        }
-        for ch in 0..2 {
-            let w = &mut self.work[ch];
             let len = w.len();
             w.copy_within(len - (TP_TAPS - 1).., 0);
             w.truncate(TP_TAPS - 1);
@@ -166,21 +188,23 @@ impl Meter {
 
     /// Adds interleaved stereo frames.
     pub fn add(&mut self, x: &[f32]) {
-        let mut peak = 0.0f32;
-        for f in x.chunks_exact(2) {
-            let l = self.k[0].tick(f[0]);
-            let r = self.k[1].tick(f[1]);
-            self.acc += l * l + r * r;
-            self.acc_n += 1;
+        let frames = x.len() / 2;
+        let mut i = 0;
+        while i < frames {
+            let n = (self.sub_len - self.acc_n).min(frames - i);
+            let seg = &x[2 * i..2 * (i + n)];
+            self.acc += self.k[0].sum_squares(seg, 0) + self.k[1].sum_squares(seg, 1);
+            self.acc_n += n;
             if self.acc_n == self.sub_len {
                 self.subs.push(self.acc / self.sub_len as f64);
                 self.acc = 0.0;
                 self.acc_n = 0;
             }
-            peak = peak.max(f[0].abs()).max(f[1].abs());
+            i += n;
         }
+        let peak = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
         self.sample_peak = self.sample_peak.max(peak);
-        self.tp.block(x, peak, self.sample_peak);
+        self.tp.block(x);
     }
 
     /// Gated integrated loudness (LUFS) of everything added so far.

@@ -1,9 +1,11 @@
 //! Offline rendering of a whole session to a 48 kHz stereo WAV (32-bit float), loudness
 //! normalised to -23 LUFS integrated with true peak under -1 dBTP.
 //!
-//! One rendering pass writes the file while our BS.1770 meter measures it; a second, cheap pass
-//! rescales the samples in place. (Rendering twice would double the time; holding the whole
-//! session in memory would cost ~230 MB per 10 minutes.) Scenes are already calibrated live to
+//! One rendering pass writes a temporary file next to the target while our BS.1770 meter measures
+//! it; when the result is off target by more than 0.25 LU a second, cheap pass streams it into
+//! the target with the gain applied, otherwise it is simply renamed into place. (Rendering twice
+//! would double the time; holding the whole session in memory would cost ~230 MB per 10 minutes;
+//! rewriting the file in place stalls on page writeback.) Scenes are already calibrated live to
 //! about -23 LUFS, so the correction is small. Sleep is normalised on its level before the arc's
 //! quietening (the "bed"), so its integrated loudness comes out lower, as it fades.
 
@@ -11,8 +13,8 @@ use crate::loudness::{Meter, gated};
 use crate::scene::SceneControl;
 use crate::{EngineError, PackLibrary, SceneRequest, Source, build_scene_inner};
 use sonora_proto::Outcome;
-use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 
 /// Output rate of rendered files.
@@ -23,6 +25,9 @@ const MAX_TRUE_PEAK_DBTP: f64 = -1.5;
 /// fades by its arc). Live playback leaves fades to the daemon.
 const FADE_IN_S: f64 = 3.0;
 const FADE_OUT_S: f64 = 5.0;
+/// A render whose loudness is already this close to target is kept as rendered (saves a second
+/// pass over the file; EBU R128 allows ±0.5 LU where exact normalisation isn't practical).
+const NORMALISE_TOLERANCE_DB: f64 = 0.25;
 /// Size of the WAV header this module writes (RIFF + fmt + fact + data chunk headers).
 const HEADER_LEN: u64 = 12 + 24 + 12 + 8;
 
@@ -83,8 +88,10 @@ pub fn render_wav_with_control(
     let io = |e: std::io::Error| EngineError::Io { path: path.to_path_buf(), message: e.to_string() };
     let sr = RENDER_RATE as f64;
     let frames = (minutes * 60.0 * sr).round() as u64;
-    let mut w = BufWriter::with_capacity(1 << 20, File::create(path).map_err(io)?);
-    w.write_all(&wav_header(frames)).map_err(io)?;
+    let tmp = path.with_extension("partial.wav");
+    let tmp_io = |e: std::io::Error| EngineError::Io { path: tmp.clone(), message: e.to_string() };
+    let mut w = BufWriter::with_capacity(1 << 20, File::create(&tmp).map_err(tmp_io)?);
+    w.write_all(&wav_header(frames)).map_err(tmp_io)?;
     let chunk = (RENDER_RATE / 10) as usize; // one 100 ms meter sub-block per chunk
     let mut buf = vec![0.0f32; chunk * 2];
     let mut bytes = vec![0u8; chunk * 8];
@@ -115,11 +122,11 @@ pub fn render_wav_with_control(
         for (b, s) in bytes.chunks_exact_mut(4).zip(out.iter()) {
             b.copy_from_slice(&s.to_le_bytes());
         }
-        w.write_all(&bytes[..n * 8]).map_err(io)?;
+        w.write_all(&bytes[..n * 8]).map_err(tmp_io)?;
         done += n as u64;
         progress(0.9 * done as f64 / frames as f64);
     }
-    w.flush().map_err(io)?;
+    w.flush().map_err(tmp_io)?;
     drop(w);
 
     let measured = meter.integrated();
@@ -139,24 +146,16 @@ pub fn render_wav_with_control(
     let mut gain_db = if reference.is_finite() { crate::scene::TARGET_LUFS - reference } else { 0.0 };
     gain_db = gain_db.min(MAX_TRUE_PEAK_DBTP - tp).clamp(-40.0, 40.0);
     let gain = 10f64.powf(gain_db / 20.0) as f32;
-    let mut f = OpenOptions::new().read(true).write(true).open(path).map_err(io)?;
-    let total = frames * 8;
-    let mut pos = 0u64;
-    let mut block = vec![0u8; 1 << 20];
-    while pos < total {
-        let n = (total - pos).min(block.len() as u64) as usize;
-        f.seek(SeekFrom::Start(HEADER_LEN + pos)).map_err(io)?;
-        f.read_exact(&mut block[..n]).map_err(io)?;
-        for b in block[..n].chunks_exact_mut(4) {
-            let v = f32::from_le_bytes([b[0], b[1], b[2], b[3]]) * gain;
-            b.copy_from_slice(&v.clamp(-1.0, 1.0).to_le_bytes());
-        }
-        f.seek(SeekFrom::Start(HEADER_LEN + pos)).map_err(io)?;
-        f.write_all(&block[..n]).map_err(io)?;
-        pos += n as u64;
-        progress(0.9 + 0.1 * pos as f64 / total as f64);
+    if gain_db.abs() <= NORMALISE_TOLERANCE_DB && tp + 0.0 <= MAX_TRUE_PEAK_DBTP {
+        // Live calibration already landed on target: the measured file is the result.
+        gain_db = 0.0;
+        std::fs::rename(&tmp, path).map_err(io)?;
+        progress(1.0);
+    } else {
+        let result = apply_gain(&tmp, path, frames, gain, progress).map_err(io);
+        let _ = std::fs::remove_file(&tmp);
+        result?;
     }
-    f.flush().map_err(io)?;
     let report = RenderReport {
         seconds: frames as f64 / sr,
         integrated_lufs: measured + gain_db,
@@ -164,4 +163,34 @@ pub fn render_wav_with_control(
         gain_db,
     };
     Ok((report, control))
+}
+
+/// Streams the measured render from `tmp` into `path`, scaled by `gain`.
+fn apply_gain(
+    tmp: &Path,
+    path: &Path,
+    frames: u64,
+    gain: f32,
+    progress: &mut dyn FnMut(f64),
+) -> std::io::Result<()> {
+    let mut r = File::open(tmp)?;
+    let mut w = File::create(path)?;
+    let mut header = vec![0u8; HEADER_LEN as usize];
+    r.read_exact(&mut header)?;
+    w.write_all(&header)?;
+    let total = frames * 8;
+    let mut pos = 0u64;
+    let mut block = vec![0u8; 1 << 20];
+    while pos < total {
+        let n = (total - pos).min(block.len() as u64) as usize;
+        r.read_exact(&mut block[..n])?;
+        for b in block[..n].chunks_exact_mut(4) {
+            let v = f32::from_le_bytes([b[0], b[1], b[2], b[3]]) * gain;
+            b.copy_from_slice(&v.clamp(-1.0, 1.0).to_le_bytes());
+        }
+        w.write_all(&block[..n])?;
+        pos += n as u64;
+        progress(0.9 + 0.1 * pos as f64 / total as f64);
+    }
+    w.flush()
 }

@@ -3,6 +3,7 @@
 //! Everything here is plain `f32` state updated per sample or per block, so generators stay
 //! readable and the realtime path never allocates.
 
+pub mod bank;
 pub mod filter;
 pub mod mod_source;
 pub mod noise;

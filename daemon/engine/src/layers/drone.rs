@@ -3,8 +3,8 @@
 //! a time (fade out, retune in silence, fade in) to another voicing, so nothing ever clicks.
 
 use super::{Control, Generator, Param};
+use crate::dsp::bank::SineBank;
 use crate::dsp::mod_source::Drift;
-use crate::dsp::osc::Sine;
 use crate::dsp::pan_gains;
 use crate::dsp::rng::Rng;
 use crate::pack::LayerSpec;
@@ -33,12 +33,7 @@ struct Note {
 
 pub struct Drone {
     notes: Vec<Note>,
-    oscs: Vec<Sine>,
-    /// Current per-oscillator left/right gains (ramped per sample) and their per-sample steps.
-    gl: Vec<f32>,
-    gr: Vec<f32>,
-    dl: Vec<f32>,
-    dr: Vec<f32>,
+    oscs: SineBank,
     root: f32,
     chords: Vec<Vec<f32>>,
     chord: usize,
@@ -65,7 +60,7 @@ impl Drone {
         let detune = spec.fixed("detune_cents") / 1200.0;
         let n = chords.iter().map(|c| c.len()).max().unwrap_or(1);
         let mut notes = Vec::with_capacity(n);
-        let mut oscs = Vec::with_capacity(n * PER_NOTE);
+        let mut oscs = SineBank::new(n * PER_NOTE, (0..n * PER_NOTE).map(|_| rng.range(0.0, 6.283)));
         for i in 0..n {
             let st = chords[chord].get(i).copied();
             let freq = st.map_or(root, |s| semis(root, s));
@@ -78,19 +73,13 @@ impl Drone {
                 breath: Drift::new(rng.fork(i as u64)),
             });
             for k in 0..PER_NOTE {
-                let f = note_osc_freq(freq, k, detune);
-                oscs.push(Sine::new(f, rng.range(0.0, 6.283), sr));
+                oscs.set_freq(i * PER_NOTE + k, note_osc_freq(freq, k, detune), sr);
             }
         }
         let voicing_s = spec.fixed("voicing_s");
-        let m = oscs.len();
         Drone {
             notes,
             oscs,
-            gl: vec![0.0; m],
-            gr: vec![0.0; m],
-            dl: vec![0.0; m],
-            dr: vec![0.0; m],
             root,
             chords,
             chord,
@@ -165,7 +154,6 @@ impl Generator for Drone {
         let rate = self.movement.at(c);
         let fc = self.cutoff.at(c) * 2f32.powf(self.filter_drift.step(dt, rate * 0.5) - 0.5);
         let norm = 0.5 / (self.notes.len() as f32).sqrt();
-        let inv = 1.0 / c.frames.max(1) as f32;
         for (i, note) in self.notes.iter_mut().enumerate() {
             let fade_step = dt / NOTE_FADE_S;
             match note.moving {
@@ -180,8 +168,11 @@ impl Generator for Drone {
                         if target > 0.0 {
                             note.freq = target;
                             for k in 0..PER_NOTE {
-                                self.oscs[i * PER_NOTE + k]
-                                    .set_freq(note_osc_freq(target, k, self.detune), self.sr);
+                                self.oscs.set_freq(
+                                    i * PER_NOTE + k,
+                                    note_osc_freq(target, k, self.detune),
+                                    self.sr,
+                                );
                             }
                             note.moving = Move::In;
                         } else {
@@ -209,25 +200,9 @@ impl Generator for Drone {
                     _ => note.pan,
                 };
                 let (pl, pr) = pan_gains(pan);
-                let j = i * PER_NOTE + k;
-                self.dl[j] = (a * w * resp * pl - self.gl[j]) * inv;
-                self.dr[j] = (a * w * resp * pr - self.gr[j]) * inv;
+                self.oscs.ramp_gain(i * PER_NOTE + k, a * w * resp * pl, a * w * resp * pr, c.frames);
             }
         }
-        for f in out.chunks_exact_mut(2) {
-            let (mut l, mut r) = (0.0, 0.0);
-            for j in 0..self.oscs.len() {
-                let s = self.oscs[j].tick();
-                self.gl[j] += self.dl[j];
-                self.gr[j] += self.dr[j];
-                l += s * self.gl[j];
-                r += s * self.gr[j];
-            }
-            f[0] = l;
-            f[1] = r;
-        }
-        for o in &mut self.oscs {
-            o.renormalize();
-        }
+        self.oscs.render(out);
     }
 }

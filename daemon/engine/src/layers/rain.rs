@@ -1,6 +1,10 @@
 //! Rain: a filtered hiss plus individual drops. Drops arrive as a Poisson process (`density` per
-//! second, following activity), each a short damped sine with a soft attack (difference of two
-//! decays), so there are drops but no clicks.
+//! second, following activity); each is a two-pole resonator ringing a short damped sine with a
+//! soft attack, so there are drops but no clicks.
+//!
+//! Voices live in groups of four lanes (structure of arrays, so each group is one SIMD step) and
+//! only groups with a sounding drop are computed; new drops take the first free lane, keeping the
+//! active ones packed at the front. Typical rain keeps one or two groups busy.
 
 use super::{Control, Generator, Param};
 use crate::dsp::filter::{OnePole, Svf};
@@ -9,10 +13,25 @@ use crate::dsp::pan_gains;
 use crate::dsp::rng::Rng;
 use crate::pack::LayerSpec;
 
-/// Voices in the drop pool; the effective drop rate is capped so a reused voice has decayed.
-const VOICES: usize = 16;
-/// Longest drop decay (s); with [`VOICES`] this caps discrete drops at ~VOICES / (5 * 12 ms).
-const MAX_DECAY_S: f32 = 0.012;
+const GROUPS: usize = 4;
+const VOICES: usize = GROUPS * 4;
+/// Longest drop decay time constant (s); with [`VOICES`] it caps the discrete-drop rate so a
+/// reused voice has always decayed (denser rain is carried by the hiss).
+const MAX_DECAY_S: f32 = 0.010;
+/// A voice below this amplitude is free.
+const SILENT: f32 = 1e-5;
+
+#[derive(Clone, Copy, Default)]
+struct Group {
+    y1: [f32; 4],
+    y2: [f32; 4],
+    a1: [f32; 4],
+    a2: [f32; 4],
+    att: [f32; 4],
+    datt: [f32; 4],
+    gl: [f32; 4],
+    gr: [f32; 4],
+}
 
 pub struct Rain {
     hiss_l: Noise,
@@ -27,18 +46,8 @@ pub struct Rain {
     hiss_level: f32,
     rng: Rng,
     until_drop: f32,
-    next_voice: usize,
-    // Drop voices (structure of arrays so the inner loop vectorises).
-    re: [f32; VOICES],
-    im: [f32; VOICES],
-    c: [f32; VOICES],
-    s: [f32; VOICES],
-    e1: [f32; VOICES],
-    e2: [f32; VOICES],
-    d1: [f32; VOICES],
-    d2: [f32; VOICES],
-    gl: [f32; VOICES],
-    gr: [f32; VOICES],
+    groups: [Group; GROUPS],
+    active: [bool; VOICES],
 }
 
 impl Rain {
@@ -55,42 +64,34 @@ impl Rain {
             drop_level: spec.fixed("drop_level"),
             hiss_level: spec.fixed("hiss_level"),
             until_drop: 0.0,
-            next_voice: 0,
             rng,
-            re: [0.0; VOICES],
-            im: [0.0; VOICES],
-            c: [1.0; VOICES],
-            s: [0.0; VOICES],
-            e1: [0.0; VOICES],
-            e2: [0.0; VOICES],
-            d1: [0.0; VOICES],
-            d2: [0.0; VOICES],
-            gl: [0.0; VOICES],
-            gr: [0.0; VOICES],
+            groups: [Group::default(); GROUPS],
+            active: [false; VOICES],
         }
     }
 
     fn spawn(&mut self, sr: f32, bright: f32) {
-        let v = self.next_voice;
-        self.next_voice = (v + 1) % VOICES;
+        let Some(v) = self.active.iter().position(|a| !a) else { return };
+        self.active[v] = true;
+        let (g, k) = (&mut self.groups[v / 4], v % 4);
         let r = &mut self.rng;
         let freq = r.range(900.0, 2200.0) * (1.0 + 1.5 * bright) * r.range(0.8, 1.25);
         let w = 2.0 * std::f32::consts::PI * freq.min(sr * 0.4) / sr;
-        self.c[v] = w.cos();
-        self.s[v] = w.sin();
-        self.re[v] = 1.0;
-        self.im[v] = 0.0;
         let decay = r.range(0.002, MAX_DECAY_S);
-        self.d1[v] = (-1.0 / (decay * sr)).exp();
-        // Attack ~0.6 ms: the faster decay is subtracted, so the envelope starts at zero.
-        self.d2[v] = (-1.0 / (0.0006 * sr)).exp();
+        let rad = (-1.0 / (decay * sr)).exp();
+        g.a1[k] = 2.0 * rad * w.cos();
+        g.a2[k] = rad * rad;
         // Mostly small drops, a few larger ones (power law).
         let amp = self.drop_level * 0.6 * r.unit().powi(3);
-        self.e1[v] = amp;
-        self.e2[v] = amp;
+        // Start the recurrence one step into A r^n sin(wn).
+        g.y2[k] = 0.0;
+        g.y1[k] = amp * rad * w.sin();
+        // Attack ~0.5 ms: the output is y * (1 - att), att decaying from 1.
+        g.att[k] = 1.0;
+        g.datt[k] = (-1.0 / (0.0005 * sr)).exp();
         let (pl, pr) = pan_gains(r.range(-0.9, 0.9));
-        self.gl[v] = pl;
-        self.gr[v] = pr;
+        g.gl[k] = pl;
+        g.gr[k] = pr;
     }
 }
 
@@ -99,40 +100,64 @@ impl Generator for Rain {
         let fc = self.cutoff.at(c);
         self.bl.set(fc, 0.6, c.sr);
         self.br.set(fc * 0.93, 0.6, c.sr);
-        let cap = VOICES as f32 / (5.0 * MAX_DECAY_S);
+        let cap = VOICES as f32 / (8.0 * MAX_DECAY_S);
         let rate = self.density.at(c).clamp(0.0, cap);
-        let dt = 1.0 / c.sr;
         let hiss = self.hiss_level * 0.5;
         for f in out.chunks_exact_mut(2) {
-            self.until_drop -= dt;
-            if self.until_drop <= 0.0 {
-                if rate > 0.0 {
-                    self.spawn(c.sr, c.brightness);
-                }
-                self.until_drop += self.rng.exp_wait(rate.max(0.01));
-            }
-            let (mut l, mut r) = (0.0, 0.0);
-            for v in 0..VOICES {
-                let re = self.re[v] * self.c[v] - self.im[v] * self.s[v];
-                self.im[v] = self.re[v] * self.s[v] + self.im[v] * self.c[v];
-                self.re[v] = re;
-                self.e1[v] *= self.d1[v];
-                self.e2[v] *= self.d2[v];
-                let x = self.im[v] * (self.e1[v] - self.e2[v]);
-                l += x * self.gl[v];
-                r += x * self.gr[v];
-            }
-            let hl = self.hpl.hp(self.bl.lp(self.hiss_l.tick()));
-            let hr = self.hpr.hp(self.br.lp(self.hiss_r.tick()));
-            f[0] = l + hl * hiss;
-            f[1] = r + hr * hiss;
+            f[0] = self.hpl.hp(self.bl.lp(self.hiss_l.tick())) * hiss;
+            f[1] = self.hpr.hp(self.br.lp(self.hiss_r.tick())) * hiss;
         }
-        // Renormalise the rotators once per block so float error never grows.
-        for v in 0..VOICES {
-            let n = (self.re[v] * self.re[v] + self.im[v] * self.im[v]).sqrt();
-            if n > 1e-6 {
-                self.re[v] /= n;
-                self.im[v] /= n;
+        // Drop onsets within this block, as frame offsets (at most one per lane).
+        let mut onsets = [usize::MAX; VOICES];
+        let mut n_on = 0;
+        let mut t = 0.0;
+        let block_s = c.frames as f32 / c.sr;
+        while rate > 0.0 && n_on < VOICES {
+            if self.until_drop > block_s - t {
+                break;
+            }
+            t += self.until_drop.max(0.0);
+            onsets[n_on] = ((t * c.sr) as usize).min(c.frames.saturating_sub(1));
+            n_on += 1;
+            self.until_drop = self.rng.exp_wait(rate);
+        }
+        self.until_drop -= block_s - t;
+        let mut next_on = 0;
+        let mut start = 0;
+        // Render in spans between onsets so each span runs the tight group loop.
+        while start < c.frames {
+            while next_on < n_on && onsets[next_on] <= start {
+                self.spawn(c.sr, c.brightness);
+                next_on += 1;
+            }
+            let end = if next_on < n_on { onsets[next_on].max(start + 1) } else { c.frames };
+            let used = self.active.iter().rposition(|a| *a).map_or(0, |v| v / 4 + 1);
+            for g in &mut self.groups[..used] {
+                for f in out[start * 2..end * 2].chunks_exact_mut(2) {
+                    let mut l = [0.0f32; 4];
+                    let mut r = [0.0f32; 4];
+                    for k in 0..4 {
+                        let y = g.a1[k] * g.y1[k] - g.a2[k] * g.y2[k];
+                        g.y2[k] = g.y1[k];
+                        g.y1[k] = y;
+                        g.att[k] *= g.datt[k];
+                        let v = y * (1.0 - g.att[k]);
+                        l[k] = v * g.gl[k];
+                        r[k] = v * g.gr[k];
+                    }
+                    f[0] += (l[0] + l[1]) + (l[2] + l[3]);
+                    f[1] += (r[0] + r[1]) + (r[2] + r[3]);
+                }
+            }
+            start = end;
+        }
+        for (v, a) in self.active.iter_mut().enumerate() {
+            let g = &mut self.groups[v / 4];
+            let k = v % 4;
+            if *a && g.y1[k].abs() < SILENT && g.y2[k].abs() < SILENT {
+                *a = false;
+                g.y1[k] = 0.0;
+                g.y2[k] = 0.0;
             }
         }
     }
