@@ -1,0 +1,418 @@
+//! The command core: one state machine that every transport (socket, D-Bus, schedule, tray)
+//! drives, run as a single actor task so state changes are serialised without locks.
+//!
+//! Transports hold a [`CoreHandle`]; they send a [`Command`] and await its result, and subscribe
+//! to the [`Event`] broadcast. The actor owns the audio output and the session.
+
+mod session;
+
+use crate::audio::{AudioEvent, Output};
+use crate::config::{self, Settings};
+use session::{Session, State};
+use sonora_proto::command::{StartArgs, ToggleArgs, VolumeArgs};
+use sonora_proto::{Command, ErrorBody, ErrorCode, Event, Outcome, StateKind, Status, VersionInfo};
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::time::Instant;
+
+pub type CallResult = Result<serde_json::Value, ErrorBody>;
+
+enum Msg {
+    Call(Command, oneshot::Sender<CallResult>),
+}
+
+/// What transports hold: a way to call the core and to follow its events.
+#[derive(Clone)]
+pub struct CoreHandle {
+    tx: mpsc::Sender<Msg>,
+    events: broadcast::Sender<Event>,
+}
+
+impl CoreHandle {
+    pub async fn call(&self, cmd: Command) -> CallResult {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Msg::Call(cmd, tx))
+            .await
+            .map_err(|_| ErrorBody::new(ErrorCode::Internal, "the daemon is shutting down"))?;
+        rx.await.map_err(|_| ErrorBody::new(ErrorCode::Internal, "the daemon is shutting down"))?
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.events.subscribe()
+    }
+}
+
+pub struct Core {
+    settings: Settings,
+    packs: sonora_engine::PackLibrary,
+    state: State,
+    volume: f64,
+    output: Output,
+    audio_rx: mpsc::UnboundedReceiver<AudioEvent>,
+    audio_error: Option<String>,
+    /// When to try the output device again after it failed.
+    retry_at: Option<Instant>,
+    events: broadcast::Sender<Event>,
+    rx: mpsc::Receiver<Msg>,
+    seed_counter: u64,
+}
+
+/// How long the shutdown fade lasts: short, so SIGTERM is answered promptly but without a click.
+const SHUTDOWN_FADE_S: f64 = 0.4;
+const DEVICE_RETRY: Duration = Duration::from_secs(2);
+
+impl Core {
+    pub fn new(settings: Settings) -> (Core, CoreHandle) {
+        let (tx, rx) = mpsc::channel(256);
+        let (events, _) = broadcast::channel(256);
+        let (audio_tx, audio_rx) = mpsc::unbounded_channel();
+        let volume = settings.volume;
+        let packs = sonora_engine::PackLibrary::load(&pack_dirs(&settings));
+        let core = Core {
+            packs,
+            output: Output::new(volume as f32, audio_tx),
+            settings,
+            state: State::Idle,
+            volume,
+            audio_rx,
+            audio_error: None,
+            retry_at: None,
+            events: events.clone(),
+            rx,
+            seed_counter: 0,
+        };
+        (core, CoreHandle { tx, events })
+    }
+
+    /// Runs until `quit` or until `shutdown` resolves, then fades out and releases the device.
+    pub async fn run(mut self, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        loop {
+            let deadline = self.next_deadline();
+            tokio::select! {
+                msg = self.rx.recv() => match msg {
+                    Some(Msg::Call(cmd, reply)) => {
+                        let quit = matches!(cmd, Command::Quit);
+                        let result = self.handle(cmd);
+                        let _ = reply.send(result);
+                        if quit {
+                            tracing::info!("quit requested");
+                            break;
+                        }
+                    }
+                    None => break,
+                },
+                Some(ev) = self.audio_rx.recv() => self.on_audio_event(ev),
+                _ = sleep_until_opt(deadline), if deadline.is_some() => self.on_timer(),
+                _ = &mut shutdown => {
+                    tracing::info!("shutting down");
+                    break;
+                }
+            }
+            self.output.collect_trash();
+        }
+        self.fade_out_and_release().await;
+    }
+
+    async fn fade_out_and_release(&mut self) {
+        if self.output.is_open() {
+            self.output.fade_to(0.0, SHUTDOWN_FADE_S);
+            tokio::time::sleep(Duration::from_secs_f64(SHUTDOWN_FADE_S + 0.1)).await;
+            self.output.close();
+        }
+        self.state = State::Idle;
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        let state_deadline = match &self.state {
+            State::Idle => None,
+            State::Playing(s) => s.ends.map(|(i, _)| i),
+            State::Fading { until, .. } => Some(*until),
+        };
+        [state_deadline, self.retry_at].into_iter().flatten().min()
+    }
+
+    fn on_timer(&mut self) {
+        let now = Instant::now();
+        if self.retry_at.is_some_and(|t| t <= now) {
+            self.retry_at = None;
+            self.retry_device();
+        }
+        match std::mem::replace(&mut self.state, State::Idle) {
+            State::Playing(s) if s.ends.is_some_and(|(i, _)| i <= now) => {
+                tracing::info!(outcome = %s.outcome, "session time is up; fading out");
+                let fade = self.settings.end_fade_s;
+                self.output.fade_to(0.0, fade);
+                self.state = State::Fading { session: s, until: now + Duration::from_secs_f64(fade + 0.2) };
+                self.broadcast_state();
+            }
+            State::Fading { session, until } if until <= now => {
+                self.output.close();
+                tracing::info!(outcome = %session.outcome, "session ended; audio output released");
+                self.audio_error = None;
+                self.retry_at = None;
+                self.broadcast_state();
+            }
+            other => self.state = other,
+        }
+    }
+
+    fn on_audio_event(&mut self, ev: AudioEvent) {
+        match ev {
+            AudioEvent::StreamError(msg) => {
+                if !self.output.is_open() {
+                    return;
+                }
+                tracing::warn!(error = %msg, "audio output failed; will retry on the default device");
+                self.output.close();
+                let plain = format!("the sound device stopped working ({msg}); trying again");
+                self.audio_error = Some(plain.clone());
+                self.retry_at = Some(Instant::now() + DEVICE_RETRY);
+                let _ = self.events.send(Event::Error(ErrorBody::new(ErrorCode::Device, plain)));
+                self.broadcast_state();
+            }
+        }
+    }
+
+    /// Reopens the output and rebuilds the running scene after a device failure.
+    fn retry_device(&mut self) {
+        let State::Playing(s) = &self.state else {
+            self.audio_error = None;
+            return;
+        };
+        let (outcome, seed, minutes) = (s.outcome, s.seed, s.minutes);
+        match self.output.open() {
+            Ok(info) => {
+                let (source, control) = match self.build_scene(outcome, seed, minutes, info.sample_rate) {
+                    Ok(scene) => scene,
+                    Err(e) => {
+                        tracing::error!("{}", e.message);
+                        return;
+                    }
+                };
+                self.output.play(source, 0.0);
+                self.output.fade_to(1.0, 1.0);
+                if let State::Playing(s) = &mut self.state {
+                    s.scene = Some(control);
+                }
+                tracing::info!(device = %info.device, "audio output back; playing again");
+                self.audio_error = None;
+            }
+            Err(e) => {
+                self.audio_error = Some(no_device_message(&e));
+                self.retry_at = Some(Instant::now() + DEVICE_RETRY);
+            }
+        }
+        self.broadcast_state();
+    }
+
+    fn handle(&mut self, cmd: Command) -> CallResult {
+        tracing::debug!(cmd = %cmd.name(), "command");
+        match cmd {
+            Command::Status => to_value(self.status()),
+            Command::Start(StartArgs { outcome, minutes, preset: _ }) => self.start(outcome, minutes),
+            Command::Stop => self.stop(),
+            Command::Toggle(ToggleArgs { outcome, minutes }) => {
+                let active = match &self.state {
+                    State::Playing(s) => Some(s.outcome),
+                    _ => None,
+                };
+                if active == Some(outcome) { self.stop() } else { self.start(outcome, minutes) }
+            }
+            Command::Volume(VolumeArgs { level }) => {
+                if !(0.0..=1.0).contains(&level) || !level.is_finite() {
+                    return Err(ErrorBody::new(
+                        ErrorCode::InvalidArgs,
+                        format!("volume must be between 0 and 1, got {level}"),
+                    ));
+                }
+                self.volume = level;
+                self.output.set_volume(level as f32);
+                let _ = self.events.send(Event::Volume { volume: level });
+                self.broadcast_state();
+                to_value(self.status())
+            }
+            Command::Reload => match config::load() {
+                Ok(settings) => {
+                    self.settings = settings;
+                    tracing::info!("configuration reloaded");
+                    to_value(self.status())
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "reload failed; keeping the last good configuration");
+                    let err = ErrorBody::new(
+                        ErrorCode::Config,
+                        format!("{e} (keeping the last good configuration)"),
+                    );
+                    let _ = self.events.send(Event::Error(err.clone()));
+                    Err(err)
+                }
+            },
+            Command::Version => to_value(VersionInfo {
+                version: sonora_proto::VERSION.into(),
+                protocol: sonora_proto::PROTOCOL_VERSION,
+            }),
+            Command::Quit => Ok(serde_json::json!({"quitting": true})),
+            Command::About => to_value(sonora_proto::about::about()),
+            Command::Subscribe => Err(ErrorBody::new(
+                ErrorCode::BadRequest,
+                "subscribe is a transport command: send it on the socket, or listen to the D-Bus Event signal",
+            )),
+            Command::Layers => Ok(serde_json::to_value(self.status().layers).unwrap_or_default()),
+            Command::Layer(args) => {
+                let State::Playing(s) = &self.state else {
+                    return Err(not_playing());
+                };
+                let scene = s.scene.as_ref().ok_or_else(not_playing)?;
+                let info = scene
+                    .set_layer(&args.name, args.volume, args.mute)
+                    .map_err(|e| ErrorBody::new(ErrorCode::InvalidArgs, e.to_string()))?;
+                self.broadcast_state();
+                to_value(info)
+            }
+            Command::Next => {
+                let State::Playing(s) = &self.state else {
+                    return Err(not_playing());
+                };
+                let (outcome, minutes) = (s.outcome, s.minutes);
+                self.start(outcome, minutes)
+            }
+            other => Err(ErrorBody::new(
+                ErrorCode::UnknownCommand,
+                format!("'{}' is not available in this build of sonorad", other.name()),
+            )),
+        }
+    }
+
+    fn fresh_seed(&mut self) -> u64 {
+        self.seed_counter += 1;
+        (jiff::Timestamp::now().as_nanosecond() as u64) ^ self.seed_counter.rotate_left(32)
+    }
+
+    fn build_scene(
+        &self,
+        outcome: Outcome,
+        seed: u64,
+        minutes: Option<f64>,
+        sample_rate: u32,
+    ) -> Result<(Box<dyn sonora_engine::Source>, sonora_engine::SceneControl), ErrorBody> {
+        sonora_engine::build_scene(
+            &sonora_engine::SceneRequest { outcome, markers: None, seed, minutes, sample_rate, preset: None },
+            &self.packs,
+        )
+        .map_err(|e| ErrorBody::new(ErrorCode::Config, format!("cannot build the scene: {e}")))
+    }
+
+    fn start(&mut self, outcome: Outcome, minutes: Option<f64>) -> CallResult {
+        let minutes = match minutes {
+            Some(m) if !(m.is_finite() && m > 0.0 && m <= 24.0 * 60.0) => {
+                return Err(ErrorBody::new(
+                    ErrorCode::InvalidArgs,
+                    format!("minutes must be between 0 and 1440, got {m}"),
+                ));
+            }
+            Some(m) => Some(m),
+            None if self.settings.default_minutes > 0.0 => Some(self.settings.default_minutes),
+            None => None,
+        };
+        let seed = self.fresh_seed();
+        let was_sounding = self.output.is_open();
+        let mut scene = None;
+        match self.output.open() {
+            Ok(info) => {
+                let (source, control) = self.build_scene(outcome, seed, minutes, info.sample_rate)?;
+                if was_sounding {
+                    let xf = self.settings.crossfade_s;
+                    self.output.play(source, xf);
+                    self.output.fade_to(1.0, xf);
+                } else {
+                    self.output.play(source, 0.0);
+                    self.output.fade_to(1.0, self.settings.fade_in_s);
+                }
+                scene = Some(control);
+                self.audio_error = None;
+                self.retry_at = None;
+            }
+            Err(e) => {
+                let msg = no_device_message(&e);
+                tracing::warn!(error = %e, "{msg}");
+                self.audio_error = Some(msg);
+                self.retry_at = Some(Instant::now() + DEVICE_RETRY);
+            }
+        }
+        let session = Session::new(outcome, minutes, seed, scene);
+        tracing::info!(%outcome, minutes = ?minutes, "session started");
+        self.state = State::Playing(session);
+        self.broadcast_state();
+        to_value(self.status())
+    }
+
+    fn stop(&mut self) -> CallResult {
+        match std::mem::replace(&mut self.state, State::Idle) {
+            State::Playing(session) => {
+                let fade = self.settings.stop_fade_s;
+                tracing::info!(outcome = %session.outcome, "session stopped; fading out");
+                if self.output.is_open() {
+                    self.output.fade_to(0.0, fade);
+                    self.state = State::Fading {
+                        session,
+                        until: Instant::now() + Duration::from_secs_f64(fade + 0.2),
+                    };
+                } else {
+                    self.audio_error = None;
+                    self.retry_at = None;
+                }
+                self.broadcast_state();
+            }
+            other => self.state = other,
+        }
+        to_value(self.status())
+    }
+
+    pub fn status(&self) -> Status {
+        let mut st = Status::idle(self.volume);
+        st.audio_error = self.audio_error.clone();
+        let (kind, session) = match &self.state {
+            State::Idle => (StateKind::Idle, None),
+            State::Playing(s) => (StateKind::Playing, Some(s)),
+            State::Fading { session, .. } => (StateKind::Fading, Some(session)),
+        };
+        st.state = kind;
+        if let Some(s) = session {
+            s.describe(&mut st);
+            st.output = Some(if self.output.is_open() { "device" } else { "none" }.into());
+        }
+        st
+    }
+
+    fn broadcast_state(&self) {
+        let _ = self.events.send(Event::State(self.status()));
+    }
+}
+
+/// User pack folders: `$XDG_DATA_HOME/sonora/packs` and any listed in the config.
+pub fn pack_dirs(settings: &Settings) -> Vec<std::path::PathBuf> {
+    let mut dirs = vec![sonora_proto::paths::data_dir().join("packs")];
+    dirs.extend(settings.pack_dirs.iter().cloned());
+    dirs
+}
+
+fn not_playing() -> ErrorBody {
+    ErrorBody::new(ErrorCode::NotPlaying, "no session is playing; start one with `sonoractl start calm`")
+}
+
+fn no_device_message(e: &crate::audio::OutputError) -> String {
+    format!("no sound device is available ({e}); the session runs silently until one appears")
+}
+
+fn to_value<T: serde::Serialize>(v: T) -> CallResult {
+    serde_json::to_value(v).map_err(|e| ErrorBody::new(ErrorCode::Internal, e.to_string()))
+}
+
+async fn sleep_until_opt(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}

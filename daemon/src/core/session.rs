@@ -1,0 +1,54 @@
+//! The session the state machine carries while playing or fading.
+
+use sonora_engine::SceneControl;
+use sonora_proto::{Outcome, Status};
+use std::time::Duration;
+use tokio::time::Instant;
+
+pub enum State {
+    Idle,
+    Playing(Session),
+    /// Fading to silence; the device is released at `until`.
+    Fading {
+        session: Session,
+        until: Instant,
+    },
+}
+
+pub struct Session {
+    pub outcome: Outcome,
+    pub minutes: Option<f64>,
+    pub seed: u64,
+    pub started_at: jiff::Timestamp,
+    /// Monotonic deadline and wall-clock end of a timed session.
+    pub ends: Option<(Instant, jiff::Timestamp)>,
+    /// None while no device is available.
+    pub scene: Option<SceneControl>,
+}
+
+impl Session {
+    pub fn new(outcome: Outcome, minutes: Option<f64>, seed: u64, scene: Option<SceneControl>) -> Session {
+        let started_at = jiff::Timestamp::now();
+        let ends = minutes.map(|m| {
+            let d = Duration::from_secs_f64(m * 60.0);
+            let wall =
+                started_at.checked_add(jiff::SignedDuration::from_secs_f64(m * 60.0)).unwrap_or(started_at);
+            (Instant::now() + d, wall)
+        });
+        Session { outcome, minutes, seed, started_at, ends, scene }
+    }
+
+    pub fn describe(&self, st: &mut Status) {
+        st.outcome = Some(self.outcome);
+        st.started_at = Some(self.started_at.to_string());
+        if let Some((deadline, wall)) = self.ends {
+            st.ends_at = Some(wall.to_string());
+            let left = deadline.saturating_duration_since(Instant::now()).as_secs_f64();
+            st.remaining_s = Some((left * 10.0).round() / 10.0);
+        }
+        if let Some(scene) = &self.scene {
+            st.explanation = Some(scene.explanation());
+            st.layers = scene.layers();
+        }
+    }
+}

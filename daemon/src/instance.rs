@@ -1,0 +1,40 @@
+//! One daemon per user: an exclusive `flock` on a lock file beside the socket.
+//!
+//! A lock (not the socket's existence) decides, because a crashed daemon leaves its socket file
+//! behind but the kernel always releases its lock.
+
+use std::fs::File;
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+
+/// Held for the daemon's lifetime; the kernel releases the lock when the process ends.
+pub struct InstanceLock {
+    _file: File,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InstanceError {
+    #[error("sonorad is already running for this user (lock {0}); use `sonoractl status` to talk to it")]
+    AlreadyRunning(PathBuf),
+    #[error("cannot create the lock file {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+pub fn acquire(socket: &Path) -> Result<InstanceLock, InstanceError> {
+    let path = socket.with_extension("lock");
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| InstanceError::Io { path: path.clone(), source: e })?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| InstanceError::Io { path: path.clone(), source: e })?;
+    // SAFETY: flock on a valid, owned descriptor.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if rc != 0 {
+        return Err(InstanceError::AlreadyRunning(path));
+    }
+    Ok(InstanceLock { _file: file })
+}
