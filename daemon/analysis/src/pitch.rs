@@ -46,6 +46,8 @@ struct Candidate {
     /// 0 marks the unvoiced candidate.
     freq: f64,
     strength: f64,
+    /// Lag index of the sampled autocorrelation peak.
+    index: usize,
 }
 
 /// One analysed frame of the chosen path.
@@ -230,7 +232,7 @@ impl PitchTracker {
         let scale = 1.0 / self.nfft as f64;
         let get = |i: usize| (if imag { ac[i].im } else { ac[i].re }) as f64 * scale;
         let mut out = Vec::with_capacity(p.max_candidates + 1);
-        out.push(Candidate { freq: 0.0, strength: 0.0 });
+        out.push(Candidate { freq: 0.0, strength: 0.0, index: 0 });
         let r0 = get(0);
         if r0 <= 1e-20 {
             return out;
@@ -243,16 +245,13 @@ impl PitchTracker {
             if !(r[i] > 0.5 * p.voicing_threshold && r[i] > r[i - 1] && r[i] >= r[i + 1]) {
                 continue;
             }
-            let (lag, mut strength) = refine_peak_sinc(r, i);
-            if strength > 1.0 {
-                strength = 1.0 / strength;
-            }
+            let (lag, strength) = interpolate_peak(r, i);
             let freq = self.fs / lag;
             if freq > p.ceiling_hz || freq < p.floor_hz * 0.9 {
                 continue;
             }
             let rank = |c: &Candidate| c.strength - p.octave_cost * (p.floor_hz / c.freq).log2();
-            let new = Candidate { freq, strength };
+            let new = Candidate { freq, strength, index: i };
             if out.len() <= p.max_candidates {
                 out.push(new);
             } else {
@@ -266,6 +265,15 @@ impl PitchTracker {
                     out[weak_i] = new;
                 }
             }
+        }
+        // Second pass on the survivors only: band-limited refinement of period and strength.
+        for c in out.iter_mut().skip(1) {
+            let (lag, mut strength) = refine_peak_sinc(r, c.index);
+            if strength > 1.0 {
+                strength = 1.0 / strength;
+            }
+            c.freq = self.fs / lag;
+            c.strength = strength;
         }
         out
     }
@@ -284,6 +292,10 @@ impl PitchTracker {
             }
         };
         let n = cands.len();
+        let logs: Vec<Vec<f64>> = cands
+            .iter()
+            .map(|cs| cs.iter().map(|c| if c.freq > 0.0 { c.freq.log2() } else { 0.0 }).collect())
+            .collect();
         let mut score: Vec<f64> = cands[0].iter().map(|c| local(c, intensity[0])).collect();
         let mut back: Vec<Vec<usize>> = Vec::with_capacity(n);
         back.push(vec![0; cands[0].len()]);
@@ -291,13 +303,13 @@ impl PitchTracker {
         for i in 1..n {
             next.clear();
             let mut bp = Vec::with_capacity(cands[i].len());
-            for c2 in &cands[i] {
+            for (k2, c2) in cands[i].iter().enumerate() {
                 let mut best = f64::NEG_INFINITY;
                 let mut arg = 0;
                 for (j, c1) in cands[i - 1].iter().enumerate() {
                     let cost = match (c1.freq > 0.0, c2.freq > 0.0) {
                         (false, false) => 0.0,
-                        (true, true) => jump * (c1.freq / c2.freq).log2().abs(),
+                        (true, true) => jump * (logs[i - 1][j] - logs[i][k2]).abs(),
                         _ => vuv,
                     };
                     let v = score[j] - cost;
@@ -332,15 +344,31 @@ const SINC_DEPTH: usize = 12;
 /// Band-limited value of `r` at fractional lag `x` (Hann-tapered sinc, like Praat's
 /// NUMinterpolate_sinc).
 fn sinc_at(r: &[f64], x: f64) -> f64 {
+    use std::f64::consts::PI;
     let i = x.floor() as isize;
-    let mut sum = 0.0;
     let d = SINC_DEPTH as isize;
-    for k in (i - d + 1).max(0)..=(i + d).min(r.len() as isize - 1) {
+    let k0 = (i - d + 1).max(0);
+    let k1 = (i + d).min(r.len() as isize - 1);
+    if (x - x.round()).abs() < 1e-9 {
+        return r[(x.round() as usize).min(r.len() - 1)];
+    }
+    // sin(π(x−k)) = (−1)^k sin(πx), and the taper's cosine steps by a fixed angle, so the loop
+    // needs no trigonometry of its own: this runs for every pitch candidate of every frame.
+    let sin_px = (PI * x).sin();
+    let theta = PI / (SINC_DEPTH as f64 + 0.5);
+    let u0 = x - k0 as f64;
+    let (mut c, mut sn) = ((theta * u0).cos(), (theta * u0).sin());
+    let (ct, st) = (theta.cos(), theta.sin());
+    let mut sign = if k0 % 2 == 0 { 1.0 } else { -1.0 };
+    let mut sum = 0.0;
+    for k in k0..=k1 {
         let u = x - k as f64;
-        let s =
-            if u.abs() < 1e-9 { 1.0 } else { (std::f64::consts::PI * u).sin() / (std::f64::consts::PI * u) };
-        let w = 0.5 + 0.5 * (std::f64::consts::PI * u / (SINC_DEPTH as f64 + 0.5)).cos();
-        sum += r[k as usize] * s * w;
+        sum += r[k as usize] * (sign * sin_px / (PI * u)) * (0.5 + 0.5 * c);
+        // Next k: u falls by 1, so the taper's angle θu rotates back by θ.
+        let (nc, ns) = (c * ct + sn * st, sn * ct - c * st);
+        c = nc;
+        sn = ns;
+        sign = -sign;
     }
     sum
 }

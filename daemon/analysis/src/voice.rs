@@ -66,22 +66,27 @@ fn period_at(pitch: &PitchTrack, t: f64) -> Option<f64> {
     None
 }
 
-/// Normalised cross-correlation of the cycle at `a` with the stretch at `a + lag`.
-fn ncc(x: &[f32], a: usize, lag: isize, half: usize) -> f64 {
+/// Normalised cross-correlation of the cycle at `a` (energy `saa`) with the stretch at `a + lag`.
+fn ncc(x: &[f32], a: usize, saa: f32, lag: isize, half: usize) -> f64 {
     let b = a as isize + lag;
     if a < half || b < half as isize || a + half >= x.len() || (b as usize) + half >= x.len() {
         return -1.0;
     }
     let b = b as usize;
     let (xa, xb) = (&x[a - half..a + half], &x[b - half..b + half]);
-    let (mut sab, mut saa, mut sbb) = (0.0f64, 0.0f64, 0.0f64);
+    let (mut sab, mut sbb) = (0.0f32, 0.0f32);
     for (&u, &v) in xa.iter().zip(xb) {
-        let (u, v) = (u as f64, v as f64);
         sab += u * v;
-        saa += u * u;
         sbb += v * v;
     }
-    if saa <= 0.0 || sbb <= 0.0 { -1.0 } else { sab / (saa * sbb).sqrt() }
+    if saa <= 0.0 || sbb <= 0.0 { -1.0 } else { sab as f64 / (saa as f64 * sbb as f64).sqrt() }
+}
+
+fn energy(x: &[f32], a: usize, half: usize) -> f32 {
+    if a < half || a + half >= x.len() {
+        return 0.0;
+    }
+    x[a - half..a + half].iter().map(|v| v * v).sum()
 }
 
 /// Peak-to-peak amplitude of the cycle starting at `a` (fractional) lasting `len` samples.
@@ -136,17 +141,27 @@ fn track_run(
         while let Some(t) = period_at(pitch, pos / fs) {
             let period = t * fs;
             let half = (period / 2.0).round() as usize;
-            let lo = (period * 0.8).floor() as isize;
-            let hi = (period * 1.25).ceil() as isize;
             let base = pos.round() as usize;
-            ccbuf.clear();
-            for lag in lo..=hi {
-                ccbuf.push(ncc(x, base, lag * dir as isize, half));
+            let saa = energy(x, base, half);
+            // Search ±10% of the tracked period first; widen to Praat's 0.8..1.25 only when the
+            // best match sits on the edge of that range.
+            let mut found = None;
+            for (f_lo, f_hi) in [(0.9, 1.1), (0.8, 1.25)] {
+                let lo = (period * f_lo).floor() as isize;
+                let hi = (period * f_hi).ceil() as isize;
+                ccbuf.clear();
+                for lag in lo..=hi {
+                    ccbuf.push(ncc(x, base, saa, lag * dir as isize, half));
+                }
+                let Some((k, &best)) = ccbuf.iter().enumerate().max_by(|p, q| p.1.total_cmp(q.1)) else {
+                    break;
+                };
+                found = Some((k, best, lo));
+                if k > 0 && k + 1 < ccbuf.len() {
+                    break;
+                }
             }
-            let (k, &best) = match ccbuf.iter().enumerate().max_by(|p, q| p.1.total_cmp(q.1)) {
-                Some(v) => v,
-                None => break,
-            };
+            let Some((k, best, lo)) = found else { break };
             if best < 0.3 {
                 break;
             }
