@@ -286,7 +286,7 @@ pub fn parse_manifest(text: &str, file: &Path, dir: Option<&Path>) -> Result<Pac
     };
     let raw: RawManifest = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-        err(line, "", e.message().trim().to_string())
+        err(line, "", e.message().trim().replace('\n', "; "))
     })?;
     let top = |key: &str| locate(text, None, key);
     let valid_name = |s: &str| {
@@ -420,7 +420,8 @@ pub fn parse_manifest(text: &str, file: &Path, dir: Option<&Path>) -> Result<Pac
                         return Err(pf("this parameter takes a single number".into()));
                     }
                     for v in [a, b] {
-                        if !(v.is_finite() && (d.min as f64..=d.max as f64).contains(&v)) {
+                        // Compared as f32, the type the DSP uses, so schema bounds are inclusive.
+                        if !(v.is_finite() && (d.min..=d.max).contains(&(v as f32))) {
                             return Err(pf(format!("{v} is outside {}..{}", d.min, d.max)));
                         }
                     }

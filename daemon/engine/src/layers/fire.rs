@@ -80,14 +80,14 @@ impl Generator for Fire {
                 self.pop_t += 1.0;
             } else if self.burst_left > 0 {
                 self.burst_left -= 1;
-                self.start_pop(c.sr, false);
+                self.start_pop(c.sr, c.brightness, false);
             } else {
                 self.until_pop -= dt;
                 if self.until_pop <= 0.0 {
                     self.until_pop = self.rng.exp_wait(rate.max(0.01));
                     if rate > 0.0 {
                         self.burst_left = self.rng.index(4) as u32;
-                        self.start_pop(c.sr, true);
+                        self.start_pop(c.sr, c.brightness, true);
                     }
                 }
             }
@@ -98,10 +98,11 @@ impl Generator for Fire {
 }
 
 impl Fire {
-    fn start_pop(&mut self, sr: f32, new_place: bool) {
+    /// Starts one pop. Dark scenes (sleep) get softer, rounder pops: a fire burning down.
+    fn start_pop(&mut self, sr: f32, bright: f32, new_place: bool) {
         self.pop_t = 0.0;
-        self.pop_len = self.rng.range(0.0008, 0.0025) * sr;
-        self.pop_amp = 2.5 * self.rng.unit().powi(2);
+        self.pop_len = self.rng.range(0.0008, 0.0025) * sr * (2.5 - 1.5 * bright);
+        self.pop_amp = 2.5 * self.rng.unit().powi(2) * (0.3 + 0.7 * bright);
         if new_place {
             let (l, r) = crate::dsp::pan_gains(self.rng.range(-0.5, 0.5));
             self.pop_gl = l;

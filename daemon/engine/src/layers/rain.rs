@@ -81,8 +81,9 @@ impl Rain {
         let rad = (-1.0 / (decay * sr)).exp();
         g.a1[k] = 2.0 * rad * w.cos();
         g.a2[k] = rad * rad;
-        // Mostly small drops, a few larger ones (power law).
-        let amp = self.drop_level * 0.6 * r.unit().powi(3);
+        // Mostly small drops, a few larger ones (power law). Dark scenes (sleep) soften drops so
+        // they blur into the hiss instead of standing out as plinks.
+        let amp = self.drop_level * 0.6 * r.unit().powi(3) * (0.25 + 0.75 * bright);
         // Start the recurrence one step into A r^n sin(wn).
         g.y2[k] = 0.0;
         g.y1[k] = amp * rad * w.sin();
