@@ -1,1 +1,51 @@
-fn main() {}
+//! Render speed per outcome. Criterion reports throughput in frames/s; divide by 48 000 for
+//! "x realtime". `cargo bench -p sonora-engine --bench render`
+//!
+//! `scene/*` is the live Source alone (all layers, arc, calibration gain, limiter);
+//! `render_wav/*` is the whole offline path including metering and writing the file.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use sonora_engine::{PackLibrary, SceneRequest, Source, build_scene_inner, render_wav};
+use sonora_proto::Outcome;
+use std::hint::black_box;
+use std::time::Duration;
+
+fn req(outcome: Outcome, minutes: f64) -> SceneRequest {
+    SceneRequest { outcome, markers: None, seed: 1, minutes: Some(minutes), sample_rate: 48_000, preset: None }
+}
+
+fn bench(c: &mut Criterion) {
+    let packs = PackLibrary::builtin_only();
+    let mut g = c.benchmark_group("scene");
+    g.sample_size(10).measurement_time(Duration::from_secs(4));
+    let secs = 10.0;
+    g.throughput(Throughput::Elements((secs * 48_000.0) as u64));
+    for outcome in Outcome::ALL {
+        g.bench_function(outcome.as_str(), |b| {
+            let mut buf = vec![0.0f32; 960];
+            b.iter(|| {
+                let (mut s, _) = build_scene_inner(&req(outcome, 1.0), &packs).unwrap();
+                for _ in 0..(secs * 48_000.0) as usize / 480 {
+                    s.fill(&mut buf);
+                }
+                black_box(&buf);
+            })
+        });
+    }
+    g.finish();
+    let mut g = c.benchmark_group("render_wav");
+    g.sample_size(10).measurement_time(Duration::from_secs(6));
+    g.throughput(Throughput::Elements(60 * 48_000));
+    let dir = std::env::temp_dir();
+    for outcome in Outcome::ALL {
+        let path = dir.join(format!("sonora-bench-{outcome}.wav"));
+        g.bench_function(outcome.as_str(), |b| {
+            b.iter(|| render_wav(&req(outcome, 1.0), &packs, &path, &mut |_| {}).unwrap())
+        });
+        let _ = std::fs::remove_file(&path);
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -253,7 +253,7 @@ pub struct Plan<'a> {
 
 pub fn build(plan: Plan<'_>) -> (Scene, SceneControl) {
     let sr = plan.sample_rate as f32;
-    let mut root = Rng::new(plan.seed ^ 0x5EED_0F_5CE7E);
+    let mut root = Rng::new(plan.seed ^ 0x05EE_D0F5_CE7E);
     let mut cal_root = Rng::new(plan.seed ^ 0xCA11_B8A7E);
     let mut built = Vec::new();
     for (i, (spec, _, _)) in plan.layers.iter().enumerate() {

@@ -49,6 +49,8 @@ impl Stream {
     }
 }
 
+// Indexing keeps the three parallel per-band arrays readable side by side.
+#[allow(clippy::needless_range_loop)]
 impl Generator for Stream {
     fn render(&mut self, c: &Control, out: &mut [f32]) {
         // Babble is the texture itself, not a slow modulator: it runs in real time always.

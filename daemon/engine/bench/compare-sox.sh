@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Times SoX's single pink-noise bed against Sonora's full layered scene, 10 minutes each, as
+# 48 kHz stereo WAV. Reports wall and CPU (user+sys) seconds and x realtime. CPU time is the fair
+# figure on a busy machine; wall time includes waiting for the disk and for other processes.
+#
+# Usage: daemon/engine/bench/compare-sox.sh [OUT_DIR]   (default: /dev/shm if present, else /tmp)
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+out=${1:-$( [ -d /dev/shm ] && echo /dev/shm || echo /tmp )}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
+command -v sox >/dev/null || { echo "sox not found (apt-get install sox)"; exit 1; }
+cargo build --release -q -p sonora-engine --example render
+bin="$CARGO_TARGET_DIR/release/examples/render"
+
+measure() { # label, command...
+    local label=$1; shift
+    local tf; tf=$(mktemp)
+    /usr/bin/time -o "$tf" -f "%e %U %S" "$@" >/dev/null 2>&1
+    read -r wall user sys <"$tf"
+    rm -f "$tf"
+    awk -v l="$label" -v w="$wall" -v u="$user" -v s="$sys" 'BEGIN {
+        c = u + s; printf "%-28s wall %6.2f s (%5.0fx)   cpu %6.2f s (%5.0fx)\n", l, w, 600 / w, c, 600 / c }'
+}
+
+echo "600 s of 48 kHz stereo into $out"
+measure "sox pinknoise (1 layer)" sox -n -r 48000 -c 2 "$out/sox.wav" synth 600 pinknoise
+for o in calm focus sleep; do
+    measure "sonora $o (full scene)" "$bin" "$o" 10 1 "$out/sonora-$o.wav"
+done
+rm -f "$out/sox.wav" "$out"/sonora-*.wav
