@@ -35,6 +35,8 @@ pub struct AnalyzeOptions {
 pub const MIN_SPEECH_S: f64 = 1.5;
 /// Voiced time needed: jitter, shimmer, F0 range all come from voiced frames.
 const MIN_VOICED_S: f64 = 0.5;
+/// Voiced 10 ms frames needed before F0 statistics are reported.
+const MIN_F0_FRAMES: usize = 20;
 /// Loudest frames below this (dBFS) mean nobody spoke.
 const SILENCE_DBFS: f64 = -55.0;
 /// Speech less than this many dB above the background is too noisy to read.
@@ -75,7 +77,8 @@ pub fn analyze(audio: &Audio, opts: &AnalyzeOptions) -> VoiceReport {
     report.speech_s = round(seg.speech_s, 3);
     report.voiced_fraction =
         if seg.speech_s > 0.0 { round((voiced_s / seg.speech_s).min(1.0), 3) } else { 0.0 };
-    if !voiced.is_empty() {
+    // A handful of stray voiced frames (whisper, noise) is not a pitch; report none rather than invent one.
+    if voiced.len() >= MIN_F0_FRAMES {
         let mean = voiced.iter().sum::<f64>() / voiced.len() as f64;
         let st: Vec<f64> = voiced.iter().map(|f| 12.0 * f.log2()).collect();
         let st_mean = st.iter().sum::<f64>() / st.len() as f64;
