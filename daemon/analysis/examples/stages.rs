@@ -6,10 +6,10 @@ use std::time::Instant;
 
 const RUNS: u32 = 40;
 
-fn time(name: &str, mut f: impl FnMut()) {
+fn time<T>(name: &str, mut f: impl FnMut() -> T) {
     let t = Instant::now();
     for _ in 0..RUNS {
-        f();
+        std::hint::black_box(f());
     }
     println!("{name:10} {:7.2} ms", t.elapsed().as_secs_f64() * 1e3 / RUNS as f64);
 }
@@ -28,14 +28,16 @@ fn main() {
     let p = pitch::PitchTracker::new(fs, Default::default()).track(&x);
     let seg = prosody::segment(&prosody::intensity(&x, fs, 100.0, 0.01));
     println!("{path}: {:.2} s at {} Hz", a.duration_s(), a.sample_rate);
-    time("resample", || drop(resample(&a.samples, a.sample_rate, 16_000)));
-    time("pitch", || drop(pitch::PitchTracker::new(fs, Default::default()).track(&x)));
-    time("intensity", || drop(prosody::intensity(&x, fs, 100.0, 0.01)));
+    time("resample", || resample(&a.samples, a.sample_rate, 16_000));
+    time("pitch", || pitch::PitchTracker::new(fs, Default::default()).track(&x));
+    time("intensity", || prosody::intensity(&x, fs, 100.0, 0.01));
     time("syllables", || {
         let c = prosody::intensity(&x, fs, 50.0, 0.016);
-        drop(prosody::syllable_nuclei(&c, &p))
+        prosody::syllable_nuclei(&c, &p)
     });
-    time("cycles", || drop(voice::cycles(&x, fs, &p)));
-    time("spectral", || drop(spectral::analyse(&x, fs, &p, &seg, a.sample_rate as f64 / 2.0)));
-    time("full", || drop(analyze(&a, &AnalyzeOptions { frames: true })));
+    time("cycles", || voice::cycles(&x, fs, &p));
+    time("spectral", || {
+        std::hint::black_box(spectral::analyse(&x, fs, &p, &seg, a.sample_rate as f64 / 2.0))
+    });
+    time("full", || analyze(&a, &AnalyzeOptions { frames: true }));
 }
