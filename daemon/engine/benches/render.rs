@@ -11,7 +11,14 @@ use std::hint::black_box;
 use std::time::Duration;
 
 fn req(outcome: Outcome, minutes: f64) -> SceneRequest {
-    SceneRequest { outcome, markers: None, seed: 1, minutes: Some(minutes), sample_rate: 48_000, preset: None }
+    SceneRequest {
+        outcome,
+        markers: None,
+        seed: 1,
+        minutes: Some(minutes),
+        sample_rate: 48_000,
+        preset: None,
+    }
 }
 
 fn bench(c: &mut Criterion) {

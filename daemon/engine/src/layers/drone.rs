@@ -60,7 +60,8 @@ impl Drone {
         let detune = spec.fixed("detune_cents") / 1200.0;
         let n = chords.iter().map(|c| c.len()).max().unwrap_or(1);
         let mut notes = Vec::with_capacity(n);
-        let mut oscs = SineBank::new(n * PER_NOTE, (0..n * PER_NOTE).map(|_| rng.range(0.0, std::f32::consts::TAU)));
+        let mut oscs =
+            SineBank::new(n * PER_NOTE, (0..n * PER_NOTE).map(|_| rng.range(0.0, std::f32::consts::TAU)));
         for i in 0..n {
             let st = chords[chord].get(i).copied();
             let freq = st.map_or(root, |s| semis(root, s));
