@@ -39,7 +39,7 @@ fn binary(name: &str) -> PathBuf {
     let p = bin_dir().join(name);
     assert!(
         p.is_file(),
-        "{} is missing: build it first with `cargo build -p sonorad -p sonoractl -p sonora-tray`",
+        "{} is missing: build it first with `cargo build --workspace --bins` (or `cargo build -p sonorad -p sonoractl -p sonora-tray`)",
         p.display()
     );
     p
@@ -184,7 +184,8 @@ impl Sandbox {
             .env("XDG_CACHE_HOME", self.dir.join("cache"))
             .env("SONORA_SOCKET", self.dir.join("sonorad.sock"))
             .env("NO_AT_BRIDGE", "1")
-            .env("RUST_LOG", "info,sonora_tray=debug");
+            .env("RUST_LOG", "info,sonora_tray=debug")
+            .env("SONORA_LOG", "debug");
         c
     }
 
@@ -470,7 +471,7 @@ fn tray_menu_follows_and_drives_the_daemon() {
         "Sleep",
         "Check in now…",
         "Stop",
-        "Volume (",
+        "Volume",
         "Pause schedule",
         "History…",
         "Open config folder",
@@ -492,8 +493,10 @@ fn tray_menu_follows_and_drives_the_daemon() {
         );
         assert_eq!(e.toggle_state(), Some(0), "{label} starts unchecked");
     }
-    let volume = ready.iter().find(|e| e.label().starts_with("Volume (")).expect("volume submenu");
+    let volume = item.find("Volume");
     assert_eq!(labels(&volume.children), ["20%", "40%", "60%", "80%", "100%"]);
+    let volume_checks: Vec<_> = volume.children.iter().filter(|e| e.toggle_state() == Some(1)).collect();
+    assert_eq!(volume_checks.len(), 1, "exactly one volume step is checked: {:?}", labels(&volume.children));
     for l in &all {
         let lower = l.to_lowercase();
         if l.starts_with("About Sonora") {
@@ -502,6 +505,15 @@ fn tray_menu_follows_and_drives_the_daemon() {
         }
         assert!(!CLINICAL.iter().any(|w| lower.contains(w)), "clinical word in menu label {l:?}");
     }
+
+    // Volume steps reach the daemon.
+    item.click("40%");
+    wait_for(Duration::from_secs(3), || {
+        daemon_status().filter(|s| (s["volume"].as_f64().unwrap_or(-1.0) - 0.4).abs() < 1e-6)
+    })
+    .unwrap_or_else(|| panic!("clicking 40% did not set the volume; daemon status: {:?}", daemon_status()));
+    wait_for(Duration::from_secs(2), || (item.find("40%").toggle_state() == Some(1)).then_some(()))
+        .expect("40% is checked once the daemon has it");
 
     // 3. Clicking Focus starts a focus session in the daemon, and the menu checks it.
     item.click("Focus");
@@ -513,13 +525,15 @@ fn tray_menu_follows_and_drives_the_daemon() {
         .expect("Focus is checked once focus plays");
 
     // 4. A change made elsewhere (sonoractl) shows within a second.
-    sandbox.sonoractl(&["start", "calm"]);
+    sandbox.sonoractl(&["start", "calm", "--minutes", "25"]);
     let t0 = Instant::now();
     let seen = wait_for(Duration::from_secs(3), || {
         let (calm, focus) = (item.find("Calm"), item.find("Focus"));
         (calm.toggle_state() == Some(1) && focus.toggle_state() == Some(0)).then(|| t0.elapsed())
     });
-    let took = seen.unwrap_or_else(|| panic!("Calm never got checked after `sonoractl start calm`"));
+    let took = seen.unwrap_or_else(|| {
+        panic!("Calm never got checked after `sonoractl start calm`; menu: {:?}", labels(&item.items()))
+    });
     eprintln!("menu followed `sonoractl start calm` in {took:?}");
     assert!(took <= Duration::from_secs(1), "the menu took {took:?} to follow sonoractl (limit 1 s)");
     assert!(

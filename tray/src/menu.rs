@@ -66,6 +66,8 @@ impl TrayMenu {
             .map(|o| CheckMenuItem::with_id(format!("outcome:{o}"), outcome_label(o), false, false, None));
         let checkin = MenuItem::with_id("checkin", CHECKIN_LABEL, false, None);
         let stop = MenuItem::with_id("stop", "Stop", false, None);
+        // The submenu's own label stays fixed: libdbusmenu-gtk does not pass label changes of an
+        // item with a submenu on to the panel, so the level is shown by the check marks inside.
         let volume = Submenu::with_id("volume", "Volume", false);
         let volume_steps: Vec<CheckMenuItem> = VOLUME_STEPS
             .iter()
@@ -103,9 +105,6 @@ impl TrayMenu {
         }
         set_enabled(&self.checkin, view.connected && view.checkin_enabled);
         set_enabled(&self.stop, view.connected && view.stop_enabled);
-        if self.volume.text() != view.volume_label {
-            self.volume.set_text(&view.volume_label);
-        }
         if self.volume.is_enabled() != view.connected {
             self.volume.set_enabled(view.connected);
         }

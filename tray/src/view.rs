@@ -48,8 +48,6 @@ pub struct View {
     pub outcome_checked: [bool; 3],
     pub stop_enabled: bool,
     pub checkin_enabled: bool,
-    /// "Volume (60%)".
-    pub volume_label: String,
     /// Check marks of the [`VOLUME_STEPS`] items: only the step nearest the current volume.
     pub volume_checked: [bool; VOLUME_STEPS.len()],
     pub schedule_paused: bool,
@@ -113,7 +111,6 @@ pub fn view(presence: &Presence, since_snapshot: Duration) -> View {
                 outcome_checked: [false; 3],
                 stop_enabled: false,
                 checkin_enabled: false,
-                volume_label: "Volume".to_string(),
                 volume_checked: [false; VOLUME_STEPS.len()],
                 schedule_paused: false,
             };
@@ -151,7 +148,6 @@ pub fn view(presence: &Presence, since_snapshot: Duration) -> View {
         outcome_checked[i] = active == Some(*o);
     }
 
-    let pct = (status.volume.clamp(0.0, 1.0) * 100.0).round() as u32;
     let mut volume_checked = [false; VOLUME_STEPS.len()];
     volume_checked[nearest_volume_step(status.volume)] = true;
 
@@ -168,7 +164,6 @@ pub fn view(presence: &Presence, since_snapshot: Duration) -> View {
         outcome_checked,
         stop_enabled: matches!(status.state, StateKind::Playing | StateKind::Fading),
         checkin_enabled: status.state != StateKind::CheckingIn,
-        volume_label: format!("Volume ({pct}%)"),
         volume_checked,
         schedule_paused: status.schedule_paused,
     }
@@ -212,7 +207,6 @@ mod tests {
         assert_eq!(v.icon, IconKind::Idle);
         assert!(v.connected && v.checkin_enabled && !v.stop_enabled);
         assert_eq!(v.outcome_checked, [false; 3]);
-        assert_eq!(v.volume_label, "Volume (60%)");
         assert_eq!(v.volume_checked, [false, false, true, false, false]);
     }
 
@@ -297,7 +291,7 @@ mod tests {
         ];
         for p in &presences {
             let v = view(p, Duration::ZERO);
-            for text in [&v.status_line, &v.tooltip, &v.volume_label] {
+            for text in [&v.status_line, &v.tooltip] {
                 let lower = text.to_lowercase();
                 assert!(!clinical.iter().any(|w| lower.contains(w)), "{text}");
             }
