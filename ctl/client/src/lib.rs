@@ -30,7 +30,7 @@ pub enum Via {
 pub enum ClientError {
     #[error("Sonora's daemon is not running (no socket at {socket}{dbus}). Start it with `sonorad` (or `systemctl --user start sonorad`).",
         socket = socket.display(),
-        dbus = dbus.as_ref().map(|d| format!(", and not on D-Bus: {d}")).unwrap_or_default())]
+        dbus = dbus.as_ref().map(|_| ", nor on the session bus").unwrap_or_default())]
     NotRunning { socket: PathBuf, dbus: Option<String> },
     #[error("{0}")]
     Daemon(ErrorBody),
@@ -142,7 +142,16 @@ impl Client {
                     }
                 }
             }
-            Transport::Dbus(proxy) => proxy.call(&line).await.map_err(ClientError::from)?,
+            Transport::Dbus(proxy) => proxy.call(&line).await.map_err(|e| {
+                if is_absent_on_bus(&e) {
+                    ClientError::NotRunning {
+                        socket: sonora_proto::paths::socket_path(),
+                        dbus: Some(e.to_string()),
+                    }
+                } else {
+                    ClientError::Dbus(e)
+                }
+            })?,
         };
         let reply: Reply = serde_json::from_str(reply_line.trim())
             .map_err(|e| ClientError::Protocol(format!("{e}: {reply_line:?}")))?;
@@ -160,8 +169,9 @@ impl Client {
         match self.transport {
             Transport::Socket { .. } => {
                 self.call(Command::Subscribe).await?;
-                let Transport::Socket { reader, .. } = self.transport else { unreachable!() };
-                Ok(EventStream::Socket(reader))
+                let Transport::Socket { reader, send } = self.transport else { unreachable!() };
+                // Keep the write half: dropping it would half-close the connection.
+                Ok(EventStream::Socket(reader, send))
             }
             Transport::Dbus(proxy) => Ok(EventStream::Dbus(Box::new(proxy.receive_event().await?))),
         }
@@ -169,7 +179,7 @@ impl Client {
 }
 
 pub enum EventStream {
-    Socket(BufReader<RecvHalf>),
+    Socket(BufReader<RecvHalf>, SendHalf),
     Dbus(Box<dbus::EventStream>),
 }
 
@@ -177,7 +187,7 @@ impl EventStream {
     /// The next event; None when the daemon goes away.
     pub async fn next(&mut self) -> Option<Result<Event, ClientError>> {
         let line = match self {
-            EventStream::Socket(reader) => {
+            EventStream::Socket(reader, _) => {
                 let mut buf = String::new();
                 match reader.read_line(&mut buf).await {
                     Ok(0) => return None,

@@ -248,7 +248,7 @@ impl Request {
 
 /// serde's messages mention internal enum names; keep what helps a person.
 fn clean_serde(msg: &str) -> String {
-    msg.replace("variant", "value").replace("unknown value", "unknown value")
+    msg.replace("variant", "value")
 }
 
 #[cfg(test)]

@@ -147,6 +147,8 @@ async fn stream_events(
     mut shutdown: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
     let mut sink = [0u8; 1024];
+    // A client that half-closes its side still gets events; a gone one fails the next write.
+    let mut reading = true;
     loop {
         tokio::select! {
             ev = events.recv() => {
@@ -157,7 +159,7 @@ async fn stream_events(
                 };
                 write_line(&mut send, &ev.to_line()).await?;
             }
-            n = reader.read(&mut sink) => if n? == 0 { return Ok(()) },
+            n = reader.read(&mut sink), if reading => if n? == 0 { reading = false },
             _ = shutdown.changed() => return Ok(()),
         }
     }
