@@ -138,11 +138,51 @@ const NOT_RUNNING: &str =
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-/// Follows the daemon until the GTK side hangs up. Never returns an error: every failure is
-/// logged, shown as "Sonora isn't running", and retried.
-pub async fn run(tx: Sender<Update>, mut actions: UnboundedReceiver<Action>) {
+/// The tray's own bus name. Owning it keeps a second tray (autostart plus a manual start) from
+/// putting a second icon in the panel.
+pub const TRAY_NAME: &str = "org.sonora.SonoraTray";
+
+/// Outcome of [`claim_single_instance`].
+pub enum Claim {
+    /// This is the only tray; keep the connection (it holds the name).
+    Owned(zbus::Connection),
+    AlreadyRunning,
+    /// No session bus yet: run anyway and keep retrying, the panel may come later.
+    NoBus(zbus::Error),
+}
+
+pub async fn claim_single_instance() -> Claim {
+    use zbus::fdo::{RequestNameFlags, RequestNameReply};
+    let conn = match zbus::Connection::session().await {
+        Ok(c) => c,
+        Err(e) => return Claim::NoBus(e),
+    };
+    match conn.request_name_with_flags(TRAY_NAME, RequestNameFlags::DoNotQueue.into()).await {
+        Ok(RequestNameReply::PrimaryOwner | RequestNameReply::AlreadyOwner) => Claim::Owned(conn),
+        Ok(RequestNameReply::Exists | RequestNameReply::InQueue) | Err(zbus::Error::NameTaken) => {
+            Claim::AlreadyRunning
+        }
+        Err(e) => {
+            warn!("could not claim {TRAY_NAME} ({e}); a second tray would not be noticed");
+            Claim::Owned(conn)
+        }
+    }
+}
+
+/// Follows the daemon until the GTK side hangs up, on `first` and then on fresh connections.
+/// Never returns an error: every failure is logged, shown as "Sonora isn't running", and retried.
+pub async fn run(
+    tx: Sender<Update>,
+    mut actions: UnboundedReceiver<Action>,
+    first: Option<zbus::Connection>,
+) {
+    let mut first = first;
     loop {
-        match zbus::Connection::session().await {
+        let conn = match first.take() {
+            Some(c) => Ok(c),
+            None => zbus::Connection::session().await,
+        };
+        match conn {
             Ok(conn) => match follow(&conn, &tx, &mut actions).await {
                 Ok(()) => return,
                 Err(e) => warn!("lost the session bus: {e}"),

@@ -27,9 +27,24 @@ pub fn run(app: App) {
     gtk::main();
 }
 
-/// A small, non-modal window with selectable, scrollable text and a Close button: the about text
-/// and the history are longer than a message dialog reads well.
+/// Short news (an error, a check-in summary) in a plain message box; long text (about, history)
+/// in a window with selectable, scrollable text. Neither is modal: the tray keeps working.
 fn show_message(title: &str, body: &str) {
+    if body.len() < 300 && body.lines().count() <= 4 {
+        let dialog = gtk::MessageDialog::new(
+            None::<&gtk::Window>,
+            gtk::DialogFlags::empty(),
+            gtk::MessageType::Info,
+            gtk::ButtonsType::Close,
+            title,
+        );
+        dialog.set_title(title);
+        dialog.set_secondary_text(Some(body));
+        dialog.set_position(gtk::WindowPosition::Center);
+        dialog.connect_response(|d, _| d.close());
+        dialog.show_all();
+        return;
+    }
     let dialog = gtk::Dialog::with_buttons(
         Some(title),
         None::<&gtk::Window>,

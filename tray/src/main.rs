@@ -47,21 +47,33 @@ fn main() -> anyhow::Result<()> {
 
 /// Starts the D-Bus thread, then hands the main thread to the toolkit.
 fn run() -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().context("tokio runtime")?;
+    let first = match rt.block_on(client::claim_single_instance()) {
+        client::Claim::Owned(conn) => Some(conn),
+        client::Claim::AlreadyRunning => {
+            // Not an error: autostart and a manual start meeting is normal.
+            eprintln!("sonora-tray is already running ({} is taken); nothing to do", client::TRAY_NAME);
+            return Ok(());
+        }
+        client::Claim::NoBus(e) => {
+            tracing::warn!("no session bus yet ({e}); will keep trying");
+            None
+        }
+    };
+
     #[cfg(target_os = "linux")]
-    gtk::init().context("could not open the display (is DISPLAY or WAYLAND_DISPLAY set?)")?;
+    {
+        // Panels show this as the item's title (its tooltip heading).
+        gtk::glib::set_application_name("Sonora");
+        gtk::init().context("could not open the display (is DISPLAY or WAYLAND_DISPLAY set?)")?;
+    }
 
     let (updates_tx, updates_rx) = std::sync::mpsc::channel();
     let (actions_tx, actions_rx) = tokio::sync::mpsc::unbounded_channel();
     let client_tx = updates_tx.clone();
     std::thread::Builder::new()
         .name("sonora-dbus".into())
-        .spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a tokio runtime on a fresh thread");
-            rt.block_on(client::run(client_tx, actions_rx));
-        })
+        .spawn(move || rt.block_on(client::run(client_tx, actions_rx, first)))
         .context("could not start the D-Bus thread")?;
 
     let app = app::App::new(updates_rx, updates_tx, actions_tx).context("could not create the tray icon")?;
