@@ -4,14 +4,30 @@
 use crate::app::{App, Request};
 use gtk::glib;
 use gtk::prelude::*;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
-/// Runs until *Quit tray*.
+const SIGINT: i32 = 2;
+const SIGTERM: i32 = 15;
+
+/// Runs until *Quit tray*, SIGTERM or Ctrl-C. The app is dropped before this returns, so the
+/// icon leaves the panel at once and its temporary picture file is removed.
 pub fn run(app: App) {
     let app = Rc::new(RefCell::new(app));
+    let stop = Rc::new(Cell::new(false));
+    for signal in [SIGINT, SIGTERM] {
+        let stop = stop.clone();
+        glib::unix_signal_add_local(signal, move || {
+            stop.set(true);
+            glib::ControlFlow::Continue
+        });
+    }
     glib::timeout_add_local(Duration::from_millis(100), move || {
+        if stop.get() {
+            gtk::main_quit();
+            return glib::ControlFlow::Break;
+        }
         let requests = app.borrow_mut().tick();
         for request in requests {
             match request {
