@@ -53,8 +53,15 @@ const FULL_SCALE_DB: f64 = 90.97;
 pub fn analyze(audio: &Audio, opts: &AnalyzeOptions) -> VoiceReport {
     let duration_s = audio.duration_s();
     let mut report = empty_report(duration_s, audio.sample_rate);
-    if audio.sample_rate == 0 || audio.samples.is_empty() {
+    if audio.samples.is_empty() {
         report.quality.reason = Some("the recording is empty".into());
+        return report;
+    }
+    if !(MIN_SAMPLE_RATE..=MAX_SAMPLE_RATE).contains(&audio.sample_rate) {
+        report.quality.reason = Some(format!(
+            "sample rate {} Hz is outside {MIN_SAMPLE_RATE}..{MAX_SAMPLE_RATE} Hz",
+            audio.sample_rate
+        ));
         return report;
     }
     let fs = ANALYSIS_RATE as f64;

@@ -46,8 +46,12 @@ pub fn analyse(x: &[f32], fs: f64, pitch: &PitchTrack, seg: &Segmentation, band_
             let (mut lo, mut hi) = (0.0f64, 0.0f64);
             for (k, c) in buf.iter().take(top + 1).enumerate() {
                 let p = c.norm_sqr() as f64;
-                long_term[k] += p;
                 let f = k as f64 * bin_hz;
+                // Below 50 Hz is DC offset, rumble and hum, not voice: leave it out of the
+                // long-term spectrum so a cheap microphone's offset is not taken for a tone.
+                if f >= 50.0 {
+                    long_term[k] += p;
+                }
                 if (50.0..1000.0).contains(&f) {
                     lo += p;
                 } else if (1000.0..=5000.0).contains(&f) {

@@ -41,6 +41,8 @@ fn empty_and_tiny_are_rejected() {
     check_rejected(&r, "empty");
     let r = analyze(&Audio { samples: vec![0.1; 100], sample_rate: 16_000 }, &opts());
     check_rejected(&r, "too short");
+    let r = analyze(&Audio { samples: vec![0.1; 100_000], sample_rate: 1 }, &opts());
+    check_rejected(&r, "sample rate");
 }
 
 #[test]
@@ -102,6 +104,27 @@ fn clean_speech_with_mild_noise_passes() {
 }
 
 #[test]
+fn dc_offset_and_mains_hum_do_not_block_a_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = speech(dir.path());
+    let clean = analyze(&a, &opts());
+    let mut dc = a.clone();
+    dc.samples.iter_mut().for_each(|v| *v = *v * 0.7 + 0.2);
+    let r = analyze(&dc, &opts());
+    assert!(r.quality.ok, "DC offset: {:?}", r.quality.reason);
+    let f0 = r.f0_median_hz.unwrap();
+    assert!((f0 / clean.f0_median_hz.unwrap() - 1.0).abs() < 0.01);
+    let mut hum = a.clone();
+    let fs = hum.sample_rate as f32;
+    for (i, v) in hum.samples.iter_mut().enumerate() {
+        *v += 0.03 * (2.0 * std::f32::consts::PI * 50.0 * i as f32 / fs).sin();
+    }
+    let r = analyze(&hum, &opts());
+    assert!(r.quality.ok, "hum: {:?}", r.quality.reason);
+    assert!((r.f0_median_hz.unwrap() / clean.f0_median_hz.unwrap() - 1.0).abs() < 0.02);
+}
+
+#[test]
 fn synthetic_voice_with_pauses_passes_the_gate() {
     // Phrases of a glottal-pulse voice separated by pauses: a voice, not a tone.
     let out = Synth::new(130.0).render();
@@ -146,7 +169,7 @@ fn every_format_and_rate_reads_the_same_voice() {
     let dir = tempfile::tempdir().unwrap();
     let a = speech(dir.path());
     let reference = analyze(&a, &opts()).f0_median_hz.unwrap();
-    for fs in [8_000u32, 11_025, 16_000, 22_050, 32_000, 44_100, 48_000, 96_000] {
+    for fs in [8_000u32, 11_025, 16_000, 22_050, 32_000, 44_100, 48_000, 96_000, 192_000] {
         let x = resample(&a.samples, a.sample_rate, fs);
         for (bits, float) in [(8u16, false), (16, false), (24, false), (32, false), (32, true)] {
             for channels in [1u16, 2] {
