@@ -1,6 +1,7 @@
 //! Sonora's voice analyser: reads a few seconds of speech and returns voice features (after
 //! Praat's definitions) and everyday signals — stress, fatigue, energy — as estimates with a
-//! confidence. Not a medical device; the markers describe how a voice sounds, nothing more.
+//! confidence. Disclaimer: a consumer wellbeing tool, not a medical device; the markers describe
+//! how a voice sounds, nothing more.
 //!
 //! Pipeline: resample to 16 kHz → F0 track (Boersma 1993, Viterbi path) → intensity contour,
 //! speech/pause segmentation and syllable nuclei (de Jong & Wempe 2009) → glottal cycles for
@@ -18,8 +19,8 @@ pub use audio::{
     Audio, AudioError, MAX_DURATION_S, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, read_audio_bytes, read_audio_file,
 };
 pub use markers::{
-    BASELINE_MAX, BASELINE_MIN, Baseline, Features, POPULATION_CONFIDENCE_MAX, apply_baseline,
-    personal_markers, population_markers,
+    BASELINE_MAX, BASELINE_MIN, Baseline, Features, POPULATION_CONFIDENCE_MAX, apply_baseline, baseline_info,
+    personal_markers, population_markers, summary,
 };
 pub use resample::{ANALYSIS_RATE, resample};
 

@@ -279,3 +279,120 @@ mod tests {
         assert_eq!(a, b);
     }
 }
+
+/// What the baseline made of a check-in, for `CheckinReport.baseline`.
+pub fn baseline_info(baseline: &Baseline) -> sonora_proto::BaselineInfo {
+    sonora_proto::BaselineInfo {
+        checkins: baseline.len() as u32,
+        needed: BASELINE_MIN as u32,
+        reference: if baseline.len() >= BASELINE_MIN { "personal" } else { "population" }.to_string(),
+    }
+}
+
+/// A few plain words for a check-in ("You sound a little tense; confidence: low, 2 of 5 baseline
+/// check-ins"), so every front end words the markers the same way.
+pub fn summary(report: &VoiceReport, baseline: &Baseline) -> String {
+    if !report.quality.ok {
+        let reason = report.quality.reason.as_deref().unwrap_or("the sample could not be used");
+        return format!("Could not read your voice this time: {reason}.");
+    }
+    let Some(m) = report.markers else { return "No reading this time.".to_string() };
+    let level = |v: f64, mild: &'static str, strong: &'static str| {
+        if v >= 0.8 {
+            Some(strong)
+        } else if v >= 0.65 {
+            Some(mild)
+        } else {
+            None
+        }
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    parts.extend(level(m.stress, "a little tense", "tense"));
+    parts.extend(level(m.fatigue, "a little tired", "tired"));
+    parts.extend(level(m.energy, "lively", "full of energy"));
+    if m.energy <= 0.35 && m.fatigue < 0.65 {
+        parts.push("a bit low on energy");
+    }
+    if m.stress <= 0.3 && m.fatigue < 0.65 {
+        parts.push("relaxed");
+    }
+    let personal = baseline.len() >= BASELINE_MIN;
+    let feel = if parts.is_empty() {
+        if personal {
+            "You sound much like your usual self".to_string()
+        } else {
+            "You sound steady".to_string()
+        }
+    } else {
+        let last = parts.pop().unwrap_or_default();
+        if parts.is_empty() {
+            format!("You sound {last}")
+        } else {
+            format!("You sound {} and {last}", parts.join(", "))
+        }
+    };
+    let conf = match report.confidence {
+        c if c < 0.3 => "low",
+        c if c < 0.6 => "moderate",
+        _ => "good",
+    };
+    let basis = if personal {
+        format!("compared with your last {} check-ins", baseline.len())
+    } else {
+        format!("{} of {BASELINE_MIN} baseline check-ins", baseline.len())
+    };
+    format!("{feel}; confidence: {conf}, {basis}.")
+}
+
+#[cfg(test)]
+mod summary_tests {
+    use super::*;
+    use sonora_proto::Quality;
+
+    fn report(stress: f64, fatigue: f64, energy: f64, confidence: f64) -> VoiceReport {
+        VoiceReport {
+            duration_s: 5.0,
+            sample_rate: 16_000,
+            speech_s: 4.0,
+            voiced_fraction: 0.6,
+            f0_mean_hz: None,
+            f0_median_hz: None,
+            f0_sd_st: None,
+            f0_p5_hz: None,
+            f0_p95_hz: None,
+            intensity_mean_db: None,
+            jitter_local: None,
+            shimmer_local: None,
+            hnr_db: None,
+            speech_rate_syl_s: None,
+            pause_fraction: None,
+            spectral_centroid_hz: None,
+            alpha_ratio_db: None,
+            markers: Some(Markers { stress, fatigue, energy }),
+            confidence,
+            quality: Quality { ok: true, reason: None },
+            frames: None,
+        }
+    }
+
+    #[test]
+    fn plain_words() {
+        let none = Baseline::default();
+        assert_eq!(
+            summary(&report(0.7, 0.4, 0.5, 0.2), &none),
+            "You sound a little tense; confidence: low, 0 of 5 baseline check-ins."
+        );
+        let hist = vec![Features::default(); 6];
+        let b = Baseline::from_history(&hist);
+        assert_eq!(
+            summary(&report(0.5, 0.5, 0.5, 0.6), &b),
+            "You sound much like your usual self; confidence: good, compared with your last 6 check-ins."
+        );
+        assert!(summary(&report(0.5, 0.85, 0.2, 0.4), &b).starts_with("You sound tired;"));
+        let mut bad = report(0.5, 0.5, 0.5, 0.0);
+        bad.quality = Quality { ok: false, reason: Some("only silence".into()) };
+        assert_eq!(summary(&bad, &b), "Could not read your voice this time: only silence.");
+        let info = baseline_info(&b);
+        assert_eq!((info.checkins, info.needed, info.reference.as_str()), (6, 5, "personal"));
+    }
+}

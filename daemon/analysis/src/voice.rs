@@ -9,7 +9,7 @@
 use crate::pitch::{PitchTrack, interpolate_peak};
 
 /// Praat's period limits: shortest and longest period, and the largest ratio between neighbours
-/// still treated as one voice rather than a tracking slip.
+/// still counted as one voice rather than a tracking slip.
 const PERIOD_FLOOR: f64 = 0.0001;
 const PERIOD_CEILING: f64 = 0.02;
 const MAX_PERIOD_FACTOR: f64 = 1.3;
