@@ -1,6 +1,7 @@
 //! `sonoractl`'s command line.
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
 
 const AFTER_HELP: &str = "Exit codes: 0 done, 1 local failure, 2 bad usage, 3 daemon not running, \
 4 the daemon refused the command.\n\nSonora is a wellbeing tool, not music therapy and not a medical \
@@ -46,7 +47,7 @@ impl From<OutcomeArg> for sonora_proto::Outcome {
 
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
-    /// Show what Sonora is doing now.
+    /// Show what Sonora is doing now, why the session sounds as it does, and its layers.
     Status,
     /// Start a session for calm, focus or sleep.
     Start {
@@ -70,7 +71,56 @@ pub enum Cmd {
     },
     /// Set the volume, 0 to 1.
     Volume { level: f64 },
-    /// Re-read the config file (the last good one stays if it is broken).
+    /// Check in: read a few seconds of your voice (or a file) for everyday stress, fatigue and
+    /// energy signals that shape the next sessions. Estimates, not a health measurement.
+    Checkin {
+        /// Seconds to record from the default microphone (default 6).
+        #[arg(long)]
+        seconds: Option<f64>,
+        /// Read this audio file instead of the microphone.
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Re-roll the scene with a fresh seed (crossfaded).
+    Next,
+    /// List the live layers of the scene.
+    Layers,
+    /// Adjust one layer of the scene.
+    Layer(LayerCmd),
+    /// Save or list presets (the current pack and layer mix).
+    Preset {
+        #[command(subcommand)]
+        action: PresetCmd,
+    },
+    /// List sound packs and whether they loaded.
+    Packs,
+    /// Your check-ins over time, with a small trend of each signal.
+    History {
+        /// Only this far back: e.g. 7d, 12h, 30m.
+        #[arg(long)]
+        since: Option<String>,
+    },
+    /// Say whether the last session helped (1 to 5).
+    Rate { rating: u8 },
+    /// Export everything Sonora stored about you: `export --csv PATH` (a header and one row per
+    /// check-in) or `export --json PATH` (check-ins and sessions).
+    Export {
+        /// Write CSV (otherwise JSON, or whatever PATH's extension says).
+        #[arg(long)]
+        csv: bool,
+        /// File to write.
+        path: PathBuf,
+    },
+    /// Delete stored data and say what was deleted.
+    Forget {
+        /// Everything.
+        #[arg(long, conflicts_with = "before")]
+        all: bool,
+        /// Everything before this date (2026-11-01 or RFC 3339).
+        #[arg(long)]
+        before: Option<String>,
+    },
+    /// Re-read the config file and packs (the last good ones stay if they are broken).
     Reload,
     /// Show the daemon's and this tool's versions.
     Version,
@@ -80,4 +130,25 @@ pub enum Cmd {
     Quit,
     /// What Sonora is and is not, what it stores, and where to go for a health concern.
     About,
+}
+
+#[derive(Debug, Args)]
+pub struct LayerCmd {
+    /// Layer name, as `sonoractl layers` shows it.
+    pub name: String,
+    /// Set its volume, 0 to 1.
+    #[arg(long)]
+    pub volume: Option<f64>,
+    #[arg(long, conflicts_with = "unmute")]
+    pub mute: bool,
+    #[arg(long)]
+    pub unmute: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PresetCmd {
+    /// Keep the current pack and layer mix under a name (`start calm --preset NAME` uses it).
+    Save { name: String },
+    /// List saved presets.
+    List,
 }

@@ -177,6 +177,11 @@ fn line_of_key(text: &str, key: &str) -> Option<usize> {
         .map(|i| i + 1)
 }
 
+/// The built-in defaults alone.
+pub fn defaults() -> Settings {
+    load_from(Path::new("/nonexistent/sonora/config.toml")).expect("built-in defaults are valid")
+}
+
 /// The effective config as TOML, for `sonorad --print-config`.
 pub fn to_toml(s: &Settings) -> String {
     toml::to_string_pretty(s).unwrap_or_else(|e| format!("# cannot print config: {e}\n"))

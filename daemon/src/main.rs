@@ -5,15 +5,22 @@
 //! - [`transport`]: the local socket and D-Bus ways in;
 //! - [`audio`]: the cpal output and the realtime mixer;
 //! - [`config`]: layered settings;
+//! - [`checkin`]: recording and reading a voice check-in;
 //! - [`instance`]: one daemon per user;
+//! - [`watch`]: config and pack files reloaded when they change;
+//! - [`offline`]: `sonorad analyze` and `sonorad render`, which need no running daemon;
 
 mod audio;
+mod checkin;
 mod config;
 mod core;
 mod exit_code;
 mod instance;
 mod logging;
+mod notice;
+mod offline;
 mod transport;
+mod watch;
 
 use clap::Parser;
 use sonorad_cli::Cli;
@@ -35,10 +42,8 @@ fn main() -> ExitCode {
     }
     if let Some(cmd) = cli.command {
         return match cmd {
-            sonorad_cli::DaemonCommand::Analyze(_) | sonorad_cli::DaemonCommand::Render(_) => {
-                eprintln!("sonorad: this subcommand is not available in this build yet");
-                ExitCode::from(exit_code::FAILURE)
-            }
+            sonorad_cli::DaemonCommand::Analyze(a) => ExitCode::from(offline::analyze(&a)),
+            sonorad_cli::DaemonCommand::Render(r) => ExitCode::from(offline::render(&r)),
         };
     }
     logging::init();
@@ -56,7 +61,7 @@ fn run() -> Result<(), ExitCode> {
         tracing::error!(
             "{e}; starting with the built-in defaults until it is fixed (then `sonoractl reload`)"
         );
-        config::load_from(std::path::Path::new("/nonexistent")).expect("built-in defaults are valid")
+        config::defaults()
     });
     let socket = sonora_proto::paths::socket_path();
     let _lock = instance::acquire(&socket).map_err(|e| {
@@ -82,6 +87,7 @@ fn run() -> Result<(), ExitCode> {
         let socket_task =
             tokio::spawn(transport::socket::serve(listener, handle.clone(), shutdown_rx.clone()));
         let dbus_task = tokio::spawn(transport::dbus::serve(handle.clone(), shutdown_rx.clone()));
+        let _watcher = watch::files(handle.clone());
         core.run(shutdown_signal()).await;
         let _ = shutdown_tx.send(true);
         let _ = tokio::time::timeout(std::time::Duration::from_secs(2), async {

@@ -68,3 +68,7 @@ pub fn about_markdown() -> String {
         "{WHAT_IT_IS}\n**{WHAT_IT_IS_NOT}**\n\n{MARKERS}\n\n{STORES}\n{EXPORT_DELETE}\n\n{HEALTH_CONCERN}\n"
     )
 }
+
+/// A passage to read aloud at a check-in, so check-ins stay comparable with each other.
+pub const CHECKIN_PASSAGE: &str =
+    "When the sunlight strikes raindrops in the air, they act as a prism and form a rainbow.";

@@ -32,6 +32,23 @@ pub enum Command {
     History(HistoryArgs),
     Rate(RateArgs),
     Forget(ForgetArgs),
+    /// All stored data as CSV or JSON text (the client writes the file).
+    Export(ExportArgs),
+    /// Saved presets.
+    Presets,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportArgs {
+    pub format: ExportFormat,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -160,6 +177,8 @@ const KNOWN: &[&str] = &[
     "history",
     "rate",
     "forget",
+    "export",
+    "presets",
 ];
 
 impl Request {

@@ -17,6 +17,11 @@ pub enum Event {
     Error(ErrorBody),
     /// A check-in finished.
     Checkin(Box<CheckinReport>),
+    /// While the microphone records a check-in, about ten times a second.
+    CheckinLevel {
+        remaining_s: f64,
+        level_db: f64,
+    },
     /// Subscribers that fall behind miss events; this says how many.
     Lagged {
         missed: u64,

@@ -4,21 +4,29 @@
 //! Transports hold a [`CoreHandle`]; they send a [`Command`] and await its result, and subscribe
 //! to the [`Event`] broadcast. The actor owns the audio output and the session.
 
+mod checkin;
+mod history;
+mod presets;
 mod session;
 
 use crate::audio::{AudioEvent, Output};
 use crate::config::{self, Settings};
 use session::{Session, State};
 use sonora_proto::command::{StartArgs, ToggleArgs, VolumeArgs};
-use sonora_proto::{Command, ErrorBody, ErrorCode, Event, Outcome, StateKind, Status, VersionInfo};
+use sonora_proto::{Command, ErrorBody, ErrorCode, Event, Markers, Outcome, StateKind, Status, VersionInfo};
+use sonora_store::{SessionSource, Store};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::time::Instant;
 
 pub type CallResult = Result<serde_json::Value, ErrorBody>;
 
-enum Msg {
+pub(crate) enum Msg {
     Call(Command, oneshot::Sender<CallResult>),
+    /// The microphone finished recording a check-in.
+    CheckinAudio(Result<sonora_analysis::Audio, crate::checkin::mic::MicError>, oneshot::Sender<CallResult>),
+    /// A watched file (config, packs) changed on disk.
+    FilesChanged,
 }
 
 /// What transports hold: a way to call the core and to follow its events.
@@ -29,6 +37,11 @@ pub struct CoreHandle {
 }
 
 impl CoreHandle {
+    /// Tells the core that watched files changed (from the file watcher's thread).
+    pub fn files_changed(&self) {
+        let _ = self.tx.try_send(Msg::FilesChanged);
+    }
+
     pub async fn call(&self, cmd: Command) -> CallResult {
         let (tx, rx) = oneshot::channel();
         self.tx
@@ -55,7 +68,19 @@ pub struct Core {
     retry_at: Option<Instant>,
     events: broadcast::Sender<Event>,
     rx: mpsc::Receiver<Msg>,
+    /// For work that finishes later (a check-in recording) to report back to the actor.
+    self_tx: mpsc::Sender<Msg>,
     seed_counter: u64,
+    /// History; None when the database could not be opened (the reason is in `store_error`).
+    store: Option<Store>,
+    store_error: Option<String>,
+    /// Latest usable check-in: its markers and confidence shape the next scenes.
+    last_markers: Option<(Markers, f64)>,
+    last_checkin: Option<(i64, Instant)>,
+    /// True while the microphone records a check-in.
+    checking_in: bool,
+    /// Watched files changed: reload at this time (editors write in bursts).
+    reload_at: Option<Instant>,
 }
 
 /// How long the shutdown fade lasts: short, so SIGTERM is answered promptly but without a click.
@@ -69,8 +94,29 @@ impl Core {
         let (audio_tx, audio_rx) = mpsc::unbounded_channel();
         let volume = settings.volume;
         let packs = sonora_engine::PackLibrary::load(&pack_dirs(&settings));
+        for info in packs.infos().iter().filter(|p| p.error.is_some()) {
+            tracing::warn!(pack = %info.name, error = ?info.error, "sound pack did not load");
+        }
+        let (store, store_error) = match Store::open(sonora_proto::paths::data_dir().join("history.db")) {
+            Ok(s) => (Some(s), None),
+            Err(e) => {
+                tracing::error!(error = %e, "history is unavailable; sessions still play but nothing is stored");
+                (None, Some(e.to_string()))
+            }
+        };
+        let last_markers = store
+            .as_ref()
+            .and_then(|s| s.latest_checkin().ok().flatten())
+            .and_then(|row| row.markers.map(|m| (m, row.confidence)));
         let core = Core {
             packs,
+            store,
+            store_error,
+            last_markers,
+            last_checkin: None,
+            checking_in: false,
+            reload_at: None,
+            self_tx: tx.clone(),
             output: Output::new(volume as f32, audio_tx),
             settings,
             state: State::Idle,
@@ -92,6 +138,7 @@ impl Core {
             let deadline = self.next_deadline();
             tokio::select! {
                 msg = self.rx.recv() => match msg {
+                    Some(Msg::Call(Command::Checkin(args), reply)) => self.checkin(args, reply),
                     Some(Msg::Call(cmd, reply)) => {
                         let quit = matches!(cmd, Command::Quit);
                         let result = self.handle(cmd);
@@ -100,6 +147,24 @@ impl Core {
                             tracing::info!("quit requested");
                             break;
                         }
+                    }
+                    Some(Msg::CheckinAudio(audio, reply)) => {
+                        self.checking_in = false;
+                        let result = match audio {
+                            Ok(audio) => self.finish_checkin(&audio),
+                            Err(e) => {
+                                tracing::warn!(error = %e, "check-in recording failed");
+                                self.broadcast_state();
+                                Err(ErrorBody::new(ErrorCode::Device, format!(
+                                    "{e}. Nothing was recorded; you can check in from a file with --file, \
+                                     and sessions still start from your usual baseline."
+                                )))
+                            }
+                        };
+                        let _ = reply.send(result);
+                    }
+                    Some(Msg::FilesChanged) => {
+                        self.reload_at.get_or_insert(Instant::now() + Duration::from_millis(300));
                     }
                     None => break,
                 },
@@ -130,18 +195,24 @@ impl Core {
             State::Playing(s) => s.ends.map(|(i, _)| i),
             State::Fading { until, .. } => Some(*until),
         };
-        [state_deadline, self.retry_at].into_iter().flatten().min()
+        [state_deadline, self.retry_at, self.reload_at].into_iter().flatten().min()
     }
 
     fn on_timer(&mut self) {
         let now = Instant::now();
+        if self.reload_at.is_some_and(|t| t <= now) {
+            self.reload_at = None;
+            self.files_changed();
+        }
         if self.retry_at.is_some_and(|t| t <= now) {
             self.retry_at = None;
             self.retry_device();
         }
         match std::mem::replace(&mut self.state, State::Idle) {
-            State::Playing(s) if s.ends.is_some_and(|(i, _)| i <= now) => {
+            State::Playing(mut s) if s.ends.is_some_and(|(i, _)| i <= now) => {
                 tracing::info!(outcome = %s.outcome, "session time is up; fading out");
+                self.record_session_end(&s, false);
+                s.ends_at_fade = Some(jiff::Timestamp::now());
                 let fade = self.settings.end_fade_s;
                 self.output.fade_to(0.0, fade);
                 self.state = State::Fading { session: s, until: now + Duration::from_secs_f64(fade + 0.2) };
@@ -181,16 +252,17 @@ impl Core {
             self.audio_error = None;
             return;
         };
-        let (outcome, seed, minutes) = (s.outcome, s.seed, s.minutes);
+        let (outcome, seed, minutes, preset) = (s.outcome, s.seed, s.minutes, s.preset.clone());
         match self.output.open() {
             Ok(info) => {
-                let (source, control) = match self.build_scene(outcome, seed, minutes, info.sample_rate) {
-                    Ok(scene) => scene,
-                    Err(e) => {
-                        tracing::error!("{}", e.message);
-                        return;
-                    }
-                };
+                let (source, control) =
+                    match self.build_scene(outcome, seed, minutes, info.sample_rate, preset) {
+                        Ok(scene) => scene,
+                        Err(e) => {
+                            tracing::error!("{}", e.message);
+                            return;
+                        }
+                    };
                 self.output.play(source, 0.0);
                 self.output.fade_to(1.0, 1.0);
                 if let State::Playing(s) = &mut self.state {
@@ -211,14 +283,24 @@ impl Core {
         tracing::debug!(cmd = %cmd.name(), "command");
         match cmd {
             Command::Status => to_value(self.status()),
-            Command::Start(StartArgs { outcome, minutes, preset: _ }) => self.start(outcome, minutes),
+            Command::Start(StartArgs { outcome, minutes, preset }) => {
+                let preset = match preset {
+                    Some(name) => Some(presets::load(&name)?),
+                    None => None,
+                };
+                self.start(outcome, minutes, preset, SessionSource::Manual)
+            }
             Command::Stop => self.stop(),
             Command::Toggle(ToggleArgs { outcome, minutes }) => {
                 let active = match &self.state {
                     State::Playing(s) => Some(s.outcome),
                     _ => None,
                 };
-                if active == Some(outcome) { self.stop() } else { self.start(outcome, minutes) }
+                if active == Some(outcome) {
+                    self.stop()
+                } else {
+                    self.start(outcome, minutes, None, SessionSource::Manual)
+                }
             }
             Command::Volume(VolumeArgs { level }) => {
                 if !(0.0..=1.0).contains(&level) || !level.is_finite() {
@@ -236,7 +318,8 @@ impl Core {
             Command::Reload => match config::load() {
                 Ok(settings) => {
                     self.settings = settings;
-                    tracing::info!("configuration reloaded");
+                    self.packs.reload(&pack_dirs(&self.settings));
+                    tracing::info!("configuration and sound packs reloaded");
                     to_value(self.status())
                 }
                 Err(e) => {
@@ -275,13 +358,57 @@ impl Core {
                 let State::Playing(s) = &self.state else {
                     return Err(not_playing());
                 };
-                let (outcome, minutes) = (s.outcome, s.minutes);
-                self.start(outcome, minutes)
+                let (outcome, remaining) = (s.outcome, s.remaining_minutes());
+                self.start(outcome, remaining, None, SessionSource::Manual)
             }
+            Command::Packs => to_value(self.packs.infos()),
+            Command::PresetSave(args) => {
+                let State::Playing(s) = &self.state else {
+                    return Err(not_playing());
+                };
+                let scene = s.scene.as_ref().ok_or_else(not_playing)?;
+                let path = presets::save(&args.name, &scene.preset())?;
+                Ok(serde_json::json!({"name": args.name, "path": path, "preset": scene.preset()}))
+            }
+            Command::Presets => to_value(presets::list()),
+            Command::History(args) => self.history(args),
+            Command::Rate(args) => self.rate(args),
+            Command::Forget(args) => self.forget(args),
+            Command::Export(args) => self.export(args),
+            Command::Checkin(_) => unreachable!("check-ins are dispatched in run()"),
             other => Err(ErrorBody::new(
                 ErrorCode::UnknownCommand,
                 format!("'{}' is not available in this build of sonorad", other.name()),
             )),
+        }
+    }
+
+    /// Config or pack files changed on disk: take what is valid, keep the last good rest.
+    fn files_changed(&mut self) {
+        match config::load() {
+            Ok(settings) if settings != self.settings => {
+                tracing::info!("config file changed; new settings in use");
+                self.settings = settings;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "config file changed but is not valid; keeping the last good settings");
+                let _ = self.events.send(Event::Error(ErrorBody::new(
+                    ErrorCode::Config,
+                    format!("{e} (keeping the last good configuration)"),
+                )));
+            }
+        }
+        let before: Vec<_> = self.packs.infos();
+        self.packs.reload(&pack_dirs(&self.settings));
+        for info in self.packs.infos() {
+            if info.error.is_some() && !before.contains(&info) {
+                tracing::warn!(pack = %info.name, error = ?info.error, "sound pack has a problem; its last good version stays");
+                let _ = self.events.send(Event::Error(ErrorBody::new(
+                    ErrorCode::Config,
+                    format!("sound pack {}: {}", info.name, info.error.clone().unwrap_or_default()),
+                )));
+            }
         }
     }
 
@@ -296,15 +423,29 @@ impl Core {
         seed: u64,
         minutes: Option<f64>,
         sample_rate: u32,
+        preset: Option<sonora_engine::Preset>,
     ) -> Result<(Box<dyn sonora_engine::Source>, sonora_engine::SceneControl), ErrorBody> {
         sonora_engine::build_scene(
-            &sonora_engine::SceneRequest { outcome, markers: None, seed, minutes, sample_rate, preset: None },
+            &sonora_engine::SceneRequest {
+                outcome,
+                markers: self.last_markers,
+                seed,
+                minutes,
+                sample_rate,
+                preset,
+            },
             &self.packs,
         )
         .map_err(|e| ErrorBody::new(ErrorCode::Config, format!("cannot build the scene: {e}")))
     }
 
-    fn start(&mut self, outcome: Outcome, minutes: Option<f64>) -> CallResult {
+    fn start(
+        &mut self,
+        outcome: Outcome,
+        minutes: Option<f64>,
+        preset: Option<sonora_engine::Preset>,
+        source: SessionSource,
+    ) -> CallResult {
         let minutes = match minutes {
             Some(m) if !(m.is_finite() && m > 0.0 && m <= 24.0 * 60.0) => {
                 return Err(ErrorBody::new(
@@ -321,7 +462,8 @@ impl Core {
         let mut scene = None;
         match self.output.open() {
             Ok(info) => {
-                let (source, control) = self.build_scene(outcome, seed, minutes, info.sample_rate)?;
+                let (source, control) =
+                    self.build_scene(outcome, seed, minutes, info.sample_rate, preset.clone())?;
                 if was_sounding {
                     let xf = self.settings.crossfade_s;
                     self.output.play(source, xf);
@@ -341,7 +483,14 @@ impl Core {
                 self.retry_at = Some(Instant::now() + DEVICE_RETRY);
             }
         }
-        let session = Session::new(outcome, minutes, seed, scene);
+        // The session being replaced ends here in the history.
+        if let State::Playing(old) | State::Fading { session: old, .. } = &self.state {
+            if old.ends_at_fade.is_none() {
+                self.record_session_end(old, true);
+            }
+        }
+        let mut session = Session::new(outcome, minutes, seed, scene, preset);
+        session.history_id = self.record_session_start(&session, source);
         tracing::info!(%outcome, minutes = ?minutes, "session started");
         self.state = State::Playing(session);
         self.broadcast_state();
@@ -350,9 +499,11 @@ impl Core {
 
     fn stop(&mut self) -> CallResult {
         match std::mem::replace(&mut self.state, State::Idle) {
-            State::Playing(session) => {
+            State::Playing(mut session) => {
                 let fade = self.settings.stop_fade_s;
                 tracing::info!(outcome = %session.outcome, "session stopped; fading out");
+                self.record_session_end(&session, true);
+                session.ends_at_fade = Some(jiff::Timestamp::now());
                 if self.output.is_open() {
                     self.output.fade_to(0.0, fade);
                     self.state = State::Fading {
@@ -378,7 +529,8 @@ impl Core {
             State::Playing(s) => (StateKind::Playing, Some(s)),
             State::Fading { session, .. } => (StateKind::Fading, Some(session)),
         };
-        st.state = kind;
+        st.state = if self.checking_in { StateKind::CheckingIn } else { kind };
+        st.last_markers = self.last_markers.map(|(m, _)| m);
         if let Some(s) = session {
             s.describe(&mut st);
             st.output = Some(if self.output.is_open() { "device" } else { "none" }.into());

@@ -24,10 +24,21 @@ pub struct Session {
     pub ends: Option<(Instant, jiff::Timestamp)>,
     /// None while no device is available.
     pub scene: Option<SceneControl>,
+    pub preset: Option<sonora_engine::Preset>,
+    /// Row of this session in the history, when stored.
+    pub history_id: Option<i64>,
+    /// Set once the session's end is recorded (stop or time up), while it fades.
+    pub ends_at_fade: Option<jiff::Timestamp>,
 }
 
 impl Session {
-    pub fn new(outcome: Outcome, minutes: Option<f64>, seed: u64, scene: Option<SceneControl>) -> Session {
+    pub fn new(
+        outcome: Outcome,
+        minutes: Option<f64>,
+        seed: u64,
+        scene: Option<SceneControl>,
+        preset: Option<sonora_engine::Preset>,
+    ) -> Session {
         let started_at = jiff::Timestamp::now();
         let ends = minutes.map(|m| {
             let d = Duration::from_secs_f64(m * 60.0);
@@ -35,7 +46,22 @@ impl Session {
                 started_at.checked_add(jiff::SignedDuration::from_secs_f64(m * 60.0)).unwrap_or(started_at);
             (Instant::now() + d, wall)
         });
-        Session { outcome, minutes, seed, started_at, ends, scene }
+        Session {
+            outcome,
+            minutes,
+            seed,
+            started_at,
+            ends,
+            scene,
+            preset,
+            history_id: None,
+            ends_at_fade: None,
+        }
+    }
+
+    /// Minutes left of a timed session (None when open-ended).
+    pub fn remaining_minutes(&self) -> Option<f64> {
+        self.ends.map(|(d, _)| (d.saturating_duration_since(Instant::now()).as_secs_f64() / 60.0).max(0.05))
     }
 
     pub fn describe(&self, st: &mut Status) {
