@@ -48,6 +48,8 @@ struct Candidate {
     strength: f64,
     /// Lag index of the sampled autocorrelation peak.
     index: usize,
+    /// log2 of `freq`, kept for the path search's octave-jump costs.
+    log2f: f64,
 }
 
 /// One analysed frame of the chosen path.
@@ -89,7 +91,9 @@ pub struct PitchTracker {
 }
 
 impl PitchTracker {
-    pub fn new(fs: f64, params: PitchParams) -> Self {
+    pub fn new(fs: f64, mut params: PitchParams) -> Self {
+        // Back-pointers are stored as bytes.
+        params.max_candidates = params.max_candidates.clamp(1, 64);
         let mut nw = (params.periods_per_window / params.floor_hz * fs).floor() as usize;
         nw -= nw % 2;
         let max_lag = (fs / params.floor_hz).ceil() as usize + 2;
@@ -138,7 +142,12 @@ impl PitchTracker {
         let mut seg_a = vec![0.0f32; self.nw];
         let mut seg_b = vec![0.0f32; self.nw];
         let mut r = vec![0.0f64; (max_lag + SINC_DEPTH + 2).min(self.nw)];
-        let mut cands: Vec<Vec<Candidate>> = Vec::with_capacity(n_frames);
+        // Candidates of all frames in one flat table, `stride` slots per frame, so the frame loop
+        // allocates nothing.
+        let stride = p.max_candidates + 1;
+        let mut table = vec![Candidate::default(); n_frames * stride];
+        let mut counts = vec![0usize; n_frames];
+        let mut out = Vec::with_capacity(stride);
         let mut intensity = vec![0.0f64; n_frames];
 
         let mut f = 0;
@@ -175,12 +184,18 @@ impl PitchTracker {
                 }
             }
             self.ifft.process_with_scratch(&mut buf, &mut scratch);
-            cands.push(self.candidates(&buf, false, min_lag, max_lag, &mut r));
+            self.candidates(&buf, false, min_lag, max_lag, &mut r, &mut out);
+            table[f * stride..f * stride + out.len()].copy_from_slice(&out);
+            counts[f] = out.len();
             if pair {
-                cands.push(self.candidates(&buf, true, min_lag, max_lag, &mut r));
+                self.candidates(&buf, true, min_lag, max_lag, &mut r, &mut out);
+                table[(f + 1) * stride..(f + 1) * stride + out.len()].copy_from_slice(&out);
+                counts[f + 1] = out.len();
             }
             f += 2;
         }
+        let cands: Vec<&[Candidate]> =
+            (0..n_frames).map(|i| &table[i * stride..i * stride + counts[i]]).collect();
         let path = self.viterbi(&cands, &intensity);
         let frames = path
             .iter()
@@ -227,15 +242,16 @@ impl PitchTracker {
         min_lag: usize,
         max_lag: usize,
         r: &mut [f64],
-    ) -> Vec<Candidate> {
+        out: &mut Vec<Candidate>,
+    ) {
         let p = &self.params;
         let scale = 1.0 / self.nfft as f64;
         let get = |i: usize| (if imag { ac[i].im } else { ac[i].re }) as f64 * scale;
-        let mut out = Vec::with_capacity(p.max_candidates + 1);
-        out.push(Candidate { freq: 0.0, strength: 0.0, index: 0 });
+        out.clear();
+        out.push(Candidate::default());
         let r0 = get(0);
         if r0 <= 1e-20 {
-            return out;
+            return;
         }
         for (lag, v) in r.iter_mut().enumerate() {
             *v = get(lag) / (r0 * self.window_r[lag]);
@@ -251,7 +267,7 @@ impl PitchTracker {
                 continue;
             }
             let rank = |c: &Candidate| c.strength - p.octave_cost * (p.floor_hz / c.freq).log2();
-            let new = Candidate { freq, strength, index: i };
+            let new = Candidate { freq, strength, index: i, log2f: 0.0 };
             if out.len() <= p.max_candidates {
                 out.push(new);
             } else {
@@ -274,11 +290,11 @@ impl PitchTracker {
             }
             c.freq = self.fs / lag;
             c.strength = strength;
+            c.log2f = c.freq.log2();
         }
-        out
     }
 
-    fn viterbi(&self, cands: &[Vec<Candidate>], intensity: &[f64]) -> Vec<usize> {
+    fn viterbi(&self, cands: &[&[Candidate]], intensity: &[f64]) -> Vec<usize> {
         let p = &self.params;
         let correction = 0.01 / p.time_step;
         let vuv = p.voiced_unvoiced_cost * correction;
@@ -292,24 +308,21 @@ impl PitchTracker {
             }
         };
         let n = cands.len();
-        let logs: Vec<Vec<f64>> = cands
-            .iter()
-            .map(|cs| cs.iter().map(|c| if c.freq > 0.0 { c.freq.log2() } else { 0.0 }).collect())
-            .collect();
-        let mut score: Vec<f64> = cands[0].iter().map(|c| local(c, intensity[0])).collect();
-        let mut back: Vec<Vec<usize>> = Vec::with_capacity(n);
-        back.push(vec![0; cands[0].len()]);
-        let mut next = Vec::with_capacity(16);
+        let stride = p.max_candidates + 1;
+        let mut back = vec![0u8; n * stride];
+        let mut score = vec![f64::NEG_INFINITY; stride];
+        let mut next = vec![f64::NEG_INFINITY; stride];
+        for (j, c) in cands[0].iter().enumerate() {
+            score[j] = local(c, intensity[0]);
+        }
         for i in 1..n {
-            next.clear();
-            let mut bp = Vec::with_capacity(cands[i].len());
             for (k2, c2) in cands[i].iter().enumerate() {
                 let mut best = f64::NEG_INFINITY;
                 let mut arg = 0;
                 for (j, c1) in cands[i - 1].iter().enumerate() {
                     let cost = match (c1.freq > 0.0, c2.freq > 0.0) {
                         (false, false) => 0.0,
-                        (true, true) => jump * (logs[i - 1][j] - logs[i][k2]).abs(),
+                        (true, true) => jump * (c1.log2f - c2.log2f).abs(),
                         _ => vuv,
                     };
                     let v = score[j] - cost;
@@ -318,21 +331,20 @@ impl PitchTracker {
                         arg = j;
                     }
                 }
-                next.push(best + local(c2, intensity[i]));
-                bp.push(arg);
+                next[k2] = best + local(c2, intensity[i]);
+                back[i * stride + k2] = arg as u8;
             }
-            back.push(bp);
             std::mem::swap(&mut score, &mut next);
         }
         let mut path = vec![0usize; n];
-        let mut cur = score
+        let mut cur = score[..cands[n - 1].len()]
             .iter()
             .enumerate()
             .fold((0, f64::NEG_INFINITY), |a, (j, &v)| if v > a.1 { (j, v) } else { a })
             .0;
         for i in (0..n).rev() {
             path[i] = cur;
-            cur = back[i][cur];
+            cur = back[i * stride + cur] as usize;
         }
         path
     }
