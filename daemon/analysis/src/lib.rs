@@ -148,7 +148,7 @@ pub fn analyze(audio: &Audio, opts: &AnalyzeOptions) -> VoiceReport {
         Some("no voice found, only noise or whispering".to_string())
     } else if intensity_mean.is_some_and(|v| v - floor < MIN_SNR_DB) {
         Some(format!(
-            "too much background noise (speech only {:.0} dB above it); find a quieter spot",
+            "too much background noise (speech only {:.1} dB above it, need {MIN_SNR_DB} dB); find a quieter spot",
             intensity_mean.unwrap_or(0.0) - floor
         ))
     } else if seg.speech_s < MIN_SPEECH_S {
