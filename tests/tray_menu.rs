@@ -143,6 +143,10 @@ impl Proc {
         }
     }
 
+    fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        wait_for(timeout, || self.child.try_wait().ok().flatten())
+    }
+
     fn stop(&mut self) {
         // SIGTERM first so the daemon can leave the bus cleanly, then make sure.
         let _ = Command::new("kill").arg(self.pid().to_string()).status();
@@ -571,5 +575,37 @@ fn tray_menu_follows_and_drives_the_daemon() {
     wait_for(Duration::from_secs(5), || (item.items()[0].label() == "Nothing playing").then_some(()))
         .unwrap_or_else(|| panic!("status line after the daemon came back: {:?}", item.items()[0].label()));
     assert!(item.find("Calm").enabled(), "outcomes work again once the daemon is back");
+    tray.assert_alive();
+
+    // 7. *Quit tray* quits, and the panel drops the item.
+    item.click("Quit tray");
+    let status = tray.wait_exit(Duration::from_secs(5)).expect("the tray exits after Quit tray");
+    assert!(status.success(), "the tray exited with {status}; log:\n{}", tray.log());
+    wait_for(Duration::from_secs(5), || find_tray_item(tray.pid()).is_none().then_some(()))
+        .expect("the panel still lists the tray after it quit");
+
+    // 8. The same over the daemon's socket (the macOS way, and for desktops without a session bus).
+    let mut tray = Proc::spawn(
+        "sonora-tray --via socket",
+        sandbox.command(&binary("sonora-tray")).args(["--via", "socket"]),
+        sandbox.dir.join("tray-socket.log"),
+    );
+    let item = wait_for(Duration::from_secs(15), || {
+        tray.assert_alive();
+        find_tray_item(tray.pid())
+    })
+    .unwrap_or_else(|| panic!("the socket tray never appeared in the panel; its log:\n{}", tray.log()));
+    wait_for(Duration::from_secs(5), || (item.items()[0].label() == "Nothing playing").then_some(()))
+        .unwrap_or_else(|| panic!("socket tray status line: {:?}", item.items()[0].label()));
+    sandbox.sonoractl(&["start", "sleep"]);
+    let t0 = Instant::now();
+    let took = wait_for(Duration::from_secs(3), || {
+        (item.find("Sleep").toggle_state() == Some(1)).then(|| t0.elapsed())
+    })
+    .unwrap_or_else(|| panic!("Sleep never got checked over the socket; menu: {:?}", labels(&item.items())));
+    assert!(took <= Duration::from_secs(1), "the socket tray took {took:?} to follow sonoractl (limit 1 s)");
+    item.click("Stop");
+    wait_for(Duration::from_secs(5), || daemon_status().filter(|s| s["state"] != "playing"))
+        .unwrap_or_else(|| panic!("Stop over the socket did not stop; daemon status: {:?}", daemon_status()));
     tray.assert_alive();
 }

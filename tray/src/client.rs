@@ -133,7 +133,7 @@ pub fn checkin_message(report: &CheckinReport) -> String {
     }
 }
 
-const NOT_RUNNING: &str =
+pub(crate) const NOT_RUNNING: &str =
     "Sonora isn't running. Start it with `systemctl --user start sonorad` (or run `sonorad`).";
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -206,7 +206,7 @@ pub async fn run(
     }
 }
 
-fn refuse(tx: &Sender<Update>, action: Action) {
+pub(crate) fn refuse(tx: &Sender<Update>, action: Action) {
     let _ = tx.send(Update::Message { title: action.failure_title(), body: NOT_RUNNING.into() });
 }
 
@@ -312,7 +312,7 @@ async fn watch(
     }
 }
 
-fn send_status(tx: &Sender<Update>, status: Status) {
+pub(crate) fn send_status(tx: &Sender<Update>, status: Status) {
     let _ = tx.send(Update::Presence(Presence::Running(Box::new(status))));
 }
 
@@ -337,6 +337,14 @@ async fn perform(sonora: &SonoraProxy<'_>, tx: &Sender<Update>, action: Action) 
         Ok(line) => parse_reply(&line),
         Err(e) => Err(ClientError::from(e)),
     };
+    report(tx, action, result.map_err(|e| e.to_string()));
+    // The menu may have flipped a check mark locally; make sure it ends up showing the truth.
+    refresh(sonora, tx, false).await;
+}
+
+/// Tells the person how an action went: the check-in summary, or what failed. Silent on plain
+/// success, because the menu itself shows the new state.
+pub fn report(tx: &Sender<Update>, action: Action, result: Result<serde_json::Value, String>) {
     match result {
         Ok(value) if action == Action::CheckIn => {
             let body = match serde_json::from_value::<CheckinReport>(value) {
@@ -348,11 +356,9 @@ async fn perform(sonora: &SonoraProxy<'_>, tx: &Sender<Update>, action: Action) 
         Ok(_) => {}
         Err(e) => {
             warn!("{action:?} failed: {e}");
-            let _ = tx.send(Update::Message { title: action.failure_title(), body: e.to_string() });
+            let _ = tx.send(Update::Message { title: action.failure_title(), body: e });
         }
     }
-    // The menu may have flipped a check mark locally; make sure it ends up showing the truth.
-    refresh(sonora, tx, false).await;
 }
 
 #[cfg(test)]

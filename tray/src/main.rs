@@ -10,19 +10,35 @@ mod client;
 #[cfg(target_os = "linux")]
 mod gtk_shell;
 mod icons;
+#[cfg(target_os = "macos")]
+mod mac_shell;
 mod menu;
+mod socket;
 mod view;
 
 use anyhow::Context;
 
 const USAGE: &str = "sonora-tray: Sonora in the panel (needs the daemon, sonorad, on the session bus)
 
-Usage: sonora-tray [--help | --version]
+Usage: sonora-tray [--via dbus|socket] [--help | --version]
+
+  --via dbus     follow the daemon on the session bus (the default on Linux)
+  --via socket   follow it over its local socket (the default on macOS; for desktops without
+                 a session bus)
 
 Logs go to stderr; set RUST_LOG=sonora_tray=debug for more.";
 
+/// How the tray reaches the daemon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Via {
+    Dbus,
+    Socket,
+}
+
 fn main() -> anyhow::Result<()> {
-    if let Some(arg) = std::env::args().nth(1) {
+    let mut via = if cfg!(target_os = "macos") { Via::Socket } else { Via::Dbus };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
         match arg.as_str() {
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -31,6 +47,13 @@ fn main() -> anyhow::Result<()> {
             "-V" | "--version" => {
                 println!("sonora-tray {}", sonora_proto::VERSION);
                 return Ok(());
+            }
+            "--via" => {
+                via = match args.next().as_deref() {
+                    Some("dbus") => Via::Dbus,
+                    Some("socket") => Via::Socket,
+                    other => anyhow::bail!("--via takes dbus or socket, not {other:?}\n\n{USAGE}"),
+                }
             }
             other => anyhow::bail!("unknown argument '{other}'\n\n{USAGE}"),
         }
@@ -42,11 +65,11 @@ fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    run()
+    run(via)
 }
 
-/// Starts the D-Bus thread, then hands the main thread to the toolkit.
-fn run() -> anyhow::Result<()> {
+/// Starts the thread that talks to the daemon, then hands the main thread to the toolkit.
+fn run(via: Via) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().context("tokio runtime")?;
     let first = match rt.block_on(client::claim_single_instance()) {
         client::Claim::Owned(conn) => Some(conn),
@@ -72,21 +95,30 @@ fn run() -> anyhow::Result<()> {
     let (actions_tx, actions_rx) = tokio::sync::mpsc::unbounded_channel();
     let client_tx = updates_tx.clone();
     std::thread::Builder::new()
-        .name("sonora-dbus".into())
-        .spawn(move || rt.block_on(client::run(client_tx, actions_rx, first)))
-        .context("could not start the D-Bus thread")?;
+        .name("sonora-client".into())
+        .spawn(move || match via {
+            Via::Dbus => rt.block_on(client::run(client_tx, actions_rx, first)),
+            Via::Socket => rt.block_on(socket::run(client_tx, actions_rx)),
+        })
+        .context("could not start the thread that talks to the daemon")?;
 
-    let app = app::App::new(updates_rx, updates_tx, actions_tx).context("could not create the tray icon")?;
-    shell_run(app)
+    let make_app =
+        move || app::App::new(updates_rx, updates_tx, actions_tx).context("could not create the tray icon");
+    shell_run(make_app)
 }
 
 #[cfg(target_os = "linux")]
-fn shell_run(app: app::App) -> anyhow::Result<()> {
-    gtk_shell::run(app);
+fn shell_run(make_app: impl FnOnce() -> anyhow::Result<app::App>) -> anyhow::Result<()> {
+    gtk_shell::run(make_app()?);
     Ok(())
 }
 
-#[cfg(not(target_os = "linux"))]
-fn shell_run(_app: app::App) -> anyhow::Result<()> {
-    anyhow::bail!("this platform's tray loop is not built yet")
+#[cfg(target_os = "macos")]
+fn shell_run(make_app: impl FnOnce() -> anyhow::Result<app::App> + 'static) -> anyhow::Result<()> {
+    mac_shell::run(make_app)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+fn shell_run(_make_app: impl FnOnce() -> anyhow::Result<app::App>) -> anyhow::Result<()> {
+    anyhow::bail!("sonora-tray runs on Linux and macOS only")
 }
