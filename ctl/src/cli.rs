@@ -129,7 +129,11 @@ pub enum Cmd {
     /// Stop the daemon.
     Quit,
     /// What Sonora is and is not, what it stores, and where to go for a health concern.
-    About,
+    About {
+        /// Print it as the Markdown the README carries.
+        #[arg(long)]
+        markdown: bool,
+    },
 }
 
 #[derive(Debug, Args)]

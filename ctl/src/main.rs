@@ -65,8 +65,10 @@ fn parse_since(s: &str) -> Result<f64> {
 
 async fn run(cli: Cli) -> Result<u8> {
     let json = cli.json;
-    if let Cmd::About = cli.command {
-        if json {
+    if let Cmd::About { markdown } = cli.command {
+        if markdown {
+            print!("{}", sonora_proto::about::about_markdown());
+        } else if json {
             println!("{}", serde_json::to_string_pretty(&sonora_proto::about::about())?);
         } else {
             print!("{}", sonora_proto::about::about_text());
@@ -79,7 +81,7 @@ async fn run(cli: Cli) -> Result<u8> {
         Cmd::Watch => return watch(client, json).await,
         Cmd::Checkin { seconds, file } => return checkin(client, via, seconds, file, json).await,
         Cmd::Export { csv, path } => return export(client, csv, path, json).await,
-        Cmd::About => unreachable!("handled above"),
+        Cmd::About { .. } => unreachable!("handled above"),
         Cmd::Status => Command::Status,
         Cmd::Start { outcome, minutes, preset } => {
             Command::Start(StartArgs { outcome: outcome.into(), minutes, preset })
