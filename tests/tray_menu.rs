@@ -348,8 +348,8 @@ fn find_tray_item(tray_pid: u32) -> Option<TrayItem> {
         "RegisteredStatusNotifierItems",
     ])
     .ok()?;
-    for item in v["data"].as_array()? {
-        let item = item.as_str()?;
+    // The watcher may still list items whose owners just left; skip anything that does not answer.
+    for item in v["data"].as_array()?.iter().filter_map(Value::as_str) {
         // "<bus name><object path>", e.g. ":1.42/org/ayatana/NotificationItem/tray_icon_tray_app_sonora"
         let (service, path) = match item.find('/') {
             Some(i) => (&item[..i], &item[i..]),
@@ -363,19 +363,28 @@ fn find_tray_item(tray_pid: u32) -> Option<TrayItem> {
             "GetConnectionUnixProcessID",
             "s",
             service,
-        ])
-        .ok()?;
-        if pid["data"][0].as_u64() != Some(u64::from(tray_pid)) {
+        ]);
+        if pid.ok().and_then(|p| p["data"][0].as_u64()) != Some(u64::from(tray_pid)) {
             continue;
         }
-        let menu =
-            busctl_json(&["get-property", service, path, "org.kde.StatusNotifierItem", "Menu"]).ok()?;
-        return Some(TrayItem {
-            service: service.to_string(),
-            menu_path: menu["data"].as_str()?.to_string(),
-        });
+        let menu = busctl_json(&["get-property", service, path, "org.kde.StatusNotifierItem", "Menu"]).ok();
+        if let Some(menu_path) = menu.as_ref().and_then(|m| m["data"].as_str()) {
+            return Some(TrayItem { service: service.to_string(), menu_path: menu_path.to_string() });
+        }
     }
     None
+}
+
+/// The watcher's list as it stands, for failure messages.
+fn registered_items() -> Result<Value, String> {
+    busctl_json(&[
+        "get-property",
+        WATCHER,
+        "/StatusNotifierWatcher",
+        WATCHER,
+        "RegisteredStatusNotifierItems",
+    ])
+    .map(|v| v["data"].clone())
 }
 
 // ------------------------------------------------------------------ screenshot
@@ -453,7 +462,8 @@ fn tray_menu_follows_and_drives_the_daemon() {
     })
     .unwrap_or_else(|| {
         panic!(
-            "the tray never appeared in {WATCHER}.RegisteredStatusNotifierItems; tray log:\n{}",
+            "the tray never appeared in {WATCHER}.RegisteredStatusNotifierItems ({:?}); tray log:\n{}",
+            registered_items(),
             tray.log()
         )
     });
