@@ -22,9 +22,9 @@ const DBUSMENU: &str = "com.canonical.dbusmenu";
 /// Words a label must never use (the About item states the disclaimer and is checked apart).
 const CLINICAL: [&str; 8] = ["diagnos", "treat", "cure", "therap", "patient", "clinic", "medical", "symptom"];
 
-const SETUP_HINT: &str = "start the test services first: `bash .ci/run` does it, or by hand \
-    `dbus-daemon --session`, `Xvfb :99` and `xfce4-panel` with DBUS_SESSION_BUS_ADDRESS and DISPLAY exported \
-    (see docs / .ci/run)";
+const SETUP_HINT: &str = "run the suite through `tests/run` (what .ci/run does), which starts them; \
+    by hand: `dbus-daemon --session`, `Xvfb :99` and `xfce4-panel`, with DBUS_SESSION_BUS_ADDRESS and DISPLAY \
+    exported";
 
 // ------------------------------------------------------------------ small local helpers
 
@@ -91,6 +91,16 @@ fn wait_for<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T>
 
 /// Fails, naming what to start, when the desktop pieces are missing.
 fn require_environment() {
+    for (program, package) in
+        [("busctl", "systemd"), ("xdotool", "xdotool"), ("import", "imagemagick"), ("compare", "imagemagick")]
+    {
+        let found = Command::new("sh")
+            .args(["-c", &format!("command -v {program}")])
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(found, "`{program}` is needed for the tray test: install the Debian package {package}");
+    }
     for var in ["DISPLAY", "DBUS_SESSION_BUS_ADDRESS"] {
         assert!(
             std::env::var_os(var).is_some_and(|v| !v.is_empty()),
