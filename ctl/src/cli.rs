@@ -94,6 +94,11 @@ pub enum Cmd {
     },
     /// List sound packs and whether they loaded.
     Packs,
+    /// List schedule entries with their next run; skip, pause or resume them.
+    Schedule {
+        #[command(subcommand)]
+        action: Option<ScheduleCmd>,
+    },
     /// Your check-ins over time, with a small trend of each signal.
     History {
         /// Only this far back: e.g. 7d, 12h, 30m.
@@ -155,4 +160,15 @@ pub enum PresetCmd {
     Save { name: String },
     /// List saved presets.
     List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScheduleCmd {
+    /// Skip the next run of one entry.
+    SkipNext {
+        name: String,
+    },
+    /// Pause the whole schedule (nothing starts by itself until resume).
+    Pause,
+    Resume,
 }

@@ -55,9 +55,7 @@ mod tests {
             .about("Control Sonora")
             .arg(clap::Arg::new("json").long("json").global(true).action(clap::ArgAction::SetTrue))
             .subcommand(Command::new("start").about("Start a session"))
-            .subcommand(
-                Command::new("service").about("Per-user service").subcommand(Command::new("install")),
-            )
+            .subcommand(Command::new("service").about("Per-user service").subcommand(Command::new("install")))
     }
 
     #[test]
@@ -72,7 +70,8 @@ mod tests {
     fn one_page_per_subcommand_plus_the_daemon() {
         let dir = std::env::temp_dir().join(format!("sonora-gen-test-{}", std::process::id()));
         let files = manpages(&dir, sample(), Command::new("sonorad").about("The daemon")).unwrap();
-        let names: Vec<_> = files.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+        let names: Vec<_> =
+            files.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
         assert_eq!(
             names,
             [

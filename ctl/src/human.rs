@@ -29,6 +29,9 @@ pub fn reply(cmd: &str, value: Value) -> Result<String> {
             if names.is_empty() { "No presets yet.\n".into() } else { format!("{}\n", names.join("\n")) }
         }
         "history" => history(&value),
+        "schedule" | "schedule_skip_next" | "schedule_pause" | "schedule_resume" => {
+            schedule(&serde_json::from_value::<sonora_proto::ScheduleInfo>(value)?)
+        }
         "rate" => format!("Thanks: rated the last session {}/5.\n", value["rating"]),
         "forget" => format!(
             "Deleted {} check-ins and {} sessions.\n",
@@ -158,6 +161,30 @@ fn history(v: &Value) -> String {
         spark(&series[1]),
         spark(&series[2])
     ));
+    out
+}
+
+fn schedule(s: &sonora_proto::ScheduleInfo) -> String {
+    let mut out = String::new();
+    if s.paused {
+        out.push_str("The schedule is paused (sonoractl schedule resume).\n");
+    }
+    if s.entries.is_empty() {
+        out.push_str("No schedule entries. Add [[schedule]] tables to config.toml.\n");
+    }
+    for e in &s.entries {
+        let next = e.next_run.as_deref().unwrap_or("—");
+        let len = e.minutes.map(|m| format!(" for {m} min")).unwrap_or_default();
+        let ask = if e.checkin { ", check-in first" } else { "" };
+        let skip = if e.skip_next { " (next run skipped)" } else { "" };
+        out.push_str(&format!(
+            "{:<14} {} {:<10} {}{len}{ask}; next: {next}{skip}\n",
+            e.name, e.at, e.days, e.outcome
+        ));
+    }
+    for err in &s.errors {
+        out.push_str(&format!("problem: {err}\n"));
+    }
     out
 }
 

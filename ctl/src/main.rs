@@ -9,7 +9,7 @@ mod human;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use cli::{Cli, Cmd, PresetCmd};
+use cli::{Cli, Cmd, PresetCmd, ScheduleCmd};
 use sonora_client::{Client, ClientError, Via};
 use sonora_proto::command::*;
 use sonora_proto::{CheckinReport, Command, Event};
@@ -107,6 +107,12 @@ async fn run(cli: Cli) -> Result<u8> {
         Cmd::Preset { action: PresetCmd::Save { name } } => Command::PresetSave(NameArgs { name }),
         Cmd::Preset { action: PresetCmd::List } => Command::Presets,
         Cmd::Packs => Command::Packs,
+        Cmd::Schedule { action } => match action {
+            None => Command::Schedule,
+            Some(ScheduleCmd::SkipNext { name }) => Command::ScheduleSkipNext(NameArgs { name }),
+            Some(ScheduleCmd::Pause) => Command::SchedulePause,
+            Some(ScheduleCmd::Resume) => Command::ScheduleResume,
+        },
         Cmd::History { since } => {
             Command::History(HistoryArgs { since_s: since.as_deref().map(parse_since).transpose()? })
         }

@@ -234,7 +234,9 @@ fn run_cmd(report: &mut Report, program: &str, args: &[&str]) -> Ran {
             report.say(&format!("    {l}"));
         }
     }
-    report.commands.push(json!({"command": line, "exit_code": ran.code, "ok": ran.ok(), "output": ran.output}));
+    report
+        .commands
+        .push(json!({"command": line, "exit_code": ran.code, "ok": ran.ok(), "output": ran.output}));
     ran
 }
 
@@ -402,7 +404,8 @@ fn uninstall_systemd(ctx: &Ctx, report: &mut Report) -> Result<bool> {
         }
     }
     if ok {
-        report.note("Sonora's daemon no longer starts with your session. Your settings and history are kept.");
+        report
+            .note("Sonora's daemon no longer starts with your session. Your settings and history are kept.");
     }
     Ok(ok)
 }
@@ -420,7 +423,8 @@ fn status_systemd(ctx: &Ctx, report: &mut Report) -> bool {
     report.state.insert("dbus_service_present".into(), json!(dbus_present));
     let (mut enabled, mut active) = (Value::Null, Value::Null);
     if ctx.dry_run {
-        report.note("Dry run (SONORA_SERVICE_DRY_RUN): not asking systemctl whether it is enabled or running.");
+        report
+            .note("Dry run (SONORA_SERVICE_DRY_RUN): not asking systemctl whether it is enabled or running.");
     } else {
         // is-enabled/is-active print the answer and exit non-zero for "disabled"/"inactive",
         // which is an answer, not a failure.

@@ -30,6 +30,12 @@ keep_audio = false
 auto_listen = false
 # A program to run on session start/stop and check-in results ("" = none).
 on_event = ""
+# Seconds a scheduled check-in prompt waits for an answer before its default happens.
+prompt_timeout_s = 120.0
+# What an unanswered prompt does: "play" (from your baseline, at a gentle volume), "skip" or "checkin".
+prompt_default = "play"
+# The gentle volume an unanswered prompt plays at, 0..1.
+gentle_volume = 0.35
 # Extra pack folders, besides the built-in packs and $XDG_DATA_HOME/sonora/packs.
 pack_dirs = []
 "#;
@@ -46,6 +52,9 @@ pub struct Settings {
     pub keep_audio: bool,
     pub auto_listen: bool,
     pub on_event: String,
+    pub prompt_timeout_s: f64,
+    pub prompt_default: String,
+    pub gentle_volume: f64,
     pub pack_dirs: Vec<PathBuf>,
     /// Schedule entries, kept as raw TOML: `sonora-schedule` parses them entry by entry so one bad
     /// entry does not take the others down.
@@ -68,6 +77,9 @@ struct FileShape {
     keep_audio: Option<bool>,
     auto_listen: Option<bool>,
     on_event: Option<String>,
+    prompt_timeout_s: Option<f64>,
+    prompt_default: Option<String>,
+    gentle_volume: Option<f64>,
     pack_dirs: Option<Vec<PathBuf>>,
     schedule: Option<toml::Value>,
     notification: Option<toml::Value>,
@@ -168,6 +180,11 @@ fn check_ranges(s: &Settings) -> Result<(), (&'static str, String)> {
     in_range("crossfade_s", s.crossfade_s, 0.05, 60.0)?;
     in_range("default_minutes", s.default_minutes, 0.0, 24.0 * 60.0)?;
     in_range("checkin_seconds", s.checkin_seconds, 1.5, 60.0)?;
+    in_range("prompt_timeout_s", s.prompt_timeout_s, 5.0, 3600.0)?;
+    in_range("gentle_volume", s.gentle_volume, 0.0, 1.0)?;
+    if !matches!(s.prompt_default.as_str(), "play" | "skip" | "checkin") {
+        return Err(("prompt_default", format!("'{}' is not one of play, skip, checkin", s.prompt_default)));
+    }
     Ok(())
 }
 

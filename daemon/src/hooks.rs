@@ -91,7 +91,8 @@ impl Hooks {
                     return None;
                 }
                 prev.volume = Some(*volume);
-                let mut env = vec![("SONORA_EVENT", "volume".to_string()), ("SONORA_VOLUME", fmt_num(*volume))];
+                let mut env =
+                    vec![("SONORA_EVENT", "volume".to_string()), ("SONORA_VOLUME", fmt_num(*volume))];
                 if let Some(s) = prev.state {
                     env.push(("SONORA_STATE", s.as_str().into()));
                 }
@@ -180,7 +181,7 @@ impl Hooks {
 /// Follows the core's events and fires hooks until the daemon stops. One line for `main`:
 /// `tokio::spawn(hooks::run(hooks::Hooks::new(&settings.on_event), handle.subscribe()))`.
 pub async fn run(hooks: Hooks, mut events: broadcast::Receiver<Event>) {
-    if hooks.program.is_none() {
+    if hooks.program().is_none() {
         return;
     }
     loop {

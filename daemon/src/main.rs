@@ -12,12 +12,14 @@
 
 mod audio;
 mod checkin;
+mod clock;
 mod config;
 mod core;
 mod exit_code;
 mod instance;
 mod logging;
 mod notice;
+mod notify;
 mod offline;
 mod transport;
 mod watch;
@@ -82,7 +84,8 @@ fn run() -> Result<(), ExitCode> {
             ExitCode::from(exit_code::FAILURE)
         })?;
         tracing::info!(socket = %socket.display(), version = sonora_proto::VERSION, "sonorad ready");
-        let (core, handle) = core::Core::new(settings);
+        let (mut core, handle) = core::Core::new(settings);
+        core.set_notifier(notify::spawn(handle.clone()));
         let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
         let socket_task =
             tokio::spawn(transport::socket::serve(listener, handle.clone(), shutdown_rx.clone()));

@@ -64,6 +64,8 @@ pub struct Env {
     pub data: PathBuf,
     pub bus_address: String,
     bus: Child,
+    /// Extra environment for the daemon and clients of this test (e.g. a simulated clock).
+    pub extra: Vec<(String, String)>,
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -93,7 +95,7 @@ impl Env {
             .spawn()
             .expect("start dbus-daemon");
         wait_until(Duration::from_secs(5), || bus_path.exists()).expect("private session bus did not start");
-        Env { root, runtime, config, data, bus_address, bus }
+        Env { root, runtime, config, data, bus_address, bus, extra: Vec::new() }
     }
 
     /// Environment variables every Sonora process in this test gets.
@@ -105,6 +107,7 @@ impl Env {
             ("DBUS_SESSION_BUS_ADDRESS".into(), self.bus_address.clone()),
             ("SONORA_LOG".into(), "debug".into()),
         ];
+        v.extend(self.extra.iter().cloned());
         // The audio server lives in the outer runtime dir; keep pointing at it.
         if let Ok(p) = std::env::var("PULSE_SERVER") {
             v.push(("PULSE_SERVER".into(), p));
@@ -347,3 +350,10 @@ impl RawConn {
 }
 
 pub mod audio;
+
+/// Speaks `text` with espeak-ng into a WAV file (test speech with known content).
+pub fn speak(text: &str, path: &Path, args: &[&str]) {
+    require_program("espeak-ng", "espeak-ng");
+    let st = Command::new("espeak-ng").arg("-w").arg(path).args(args).arg(text).status().expect("espeak-ng");
+    assert!(st.success(), "espeak-ng failed");
+}

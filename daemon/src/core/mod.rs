@@ -7,6 +7,7 @@
 mod checkin;
 mod history;
 mod presets;
+mod schedule;
 mod session;
 
 use crate::audio::{AudioEvent, Output};
@@ -27,6 +28,8 @@ pub(crate) enum Msg {
     CheckinAudio(Result<sonora_analysis::Audio, crate::checkin::mic::MicError>, oneshot::Sender<CallResult>),
     /// A watched file (config, packs) changed on disk.
     FilesChanged,
+    /// Someone answered a notification: (prompt token, action key).
+    NotificationAction(u64, String),
 }
 
 /// What transports hold: a way to call the core and to follow its events.
@@ -40,6 +43,11 @@ impl CoreHandle {
     /// Tells the core that watched files changed (from the file watcher's thread).
     pub fn files_changed(&self) {
         let _ = self.tx.try_send(Msg::FilesChanged);
+    }
+
+    /// An answer to a notification prompt (from the notifier task).
+    pub fn notification_action(&self, token: u64, action: String) {
+        let _ = self.tx.try_send(Msg::NotificationAction(token, action));
     }
 
     pub async fn call(&self, cmd: Command) -> CallResult {
@@ -81,6 +89,14 @@ pub struct Core {
     checking_in: bool,
     /// Watched files changed: reload at this time (editors write in bursts).
     reload_at: Option<Instant>,
+    clock: crate::clock::DaemonClock,
+    scheduler: sonora_schedule::Scheduler,
+    notifier: crate::notify::Notifier,
+    /// A scheduled check-in prompt waiting for an answer.
+    prompt: Option<schedule::Prompt>,
+    prompt_counter: u64,
+    /// A scheduled session to start once the running check-in finishes.
+    after_checkin: Option<(Outcome, Option<f64>)>,
 }
 
 /// How long the shutdown fade lasts: short, so SIGTERM is answered promptly but without a click.
@@ -93,6 +109,7 @@ impl Core {
         let (events, _) = broadcast::channel(256);
         let (audio_tx, audio_rx) = mpsc::unbounded_channel();
         let volume = settings.volume;
+        let clock = crate::clock::DaemonClock::from_env();
         let packs = sonora_engine::PackLibrary::load(&pack_dirs(&settings));
         for info in packs.infos().iter().filter(|p| p.error.is_some()) {
             tracing::warn!(pack = %info.name, error = ?info.error, "sound pack did not load");
@@ -116,6 +133,12 @@ impl Core {
             last_checkin: None,
             checking_in: false,
             reload_at: None,
+            clock: clock.clone(),
+            scheduler: schedule::new_scheduler(clock),
+            notifier: crate::notify::Notifier::disabled(),
+            prompt: None,
+            prompt_counter: 0,
+            after_checkin: None,
             self_tx: tx.clone(),
             output: Output::new(volume as f32, audio_tx),
             settings,
@@ -128,7 +151,14 @@ impl Core {
             rx,
             seed_counter: 0,
         };
+        let mut core = core;
+        core.load_schedule();
         (core, CoreHandle { tx, events })
+    }
+
+    /// Desktop notifications for scheduled check-ins (needs the runtime, so it comes after new()).
+    pub fn set_notifier(&mut self, n: crate::notify::Notifier) {
+        self.notifier = n;
     }
 
     /// Runs until `quit` or until `shutdown` resolves, then fades out and releases the device.
@@ -148,6 +178,7 @@ impl Core {
                             break;
                         }
                     }
+                    Some(Msg::NotificationAction(token, action)) => self.prompt_answered(token, &action),
                     Some(Msg::CheckinAudio(audio, reply)) => {
                         self.checking_in = false;
                         let result = match audio {
@@ -162,6 +193,9 @@ impl Core {
                             }
                         };
                         let _ = reply.send(result);
+                        if let Some((outcome, minutes)) = self.after_checkin.take() {
+                            let _ = self.start(outcome, minutes, None, SessionSource::Schedule);
+                        }
                     }
                     Some(Msg::FilesChanged) => {
                         self.reload_at.get_or_insert(Instant::now() + Duration::from_millis(300));
@@ -195,7 +229,16 @@ impl Core {
             State::Playing(s) => s.ends.map(|(i, _)| i),
             State::Fading { until, .. } => Some(*until),
         };
-        [state_deadline, self.retry_at, self.reload_at].into_iter().flatten().min()
+        [
+            state_deadline,
+            self.retry_at,
+            self.reload_at,
+            self.schedule_deadline(),
+            self.prompt.as_ref().map(|p| p.deadline),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     fn on_timer(&mut self) {
@@ -207,6 +250,12 @@ impl Core {
         if self.retry_at.is_some_and(|t| t <= now) {
             self.retry_at = None;
             self.retry_device();
+        }
+        if self.prompt.as_ref().is_some_and(|p| p.deadline <= now) {
+            self.prompt_timed_out();
+        }
+        if self.schedule_due() {
+            self.poll_schedule();
         }
         match std::mem::replace(&mut self.state, State::Idle) {
             State::Playing(mut s) if s.ends.is_some_and(|(i, _)| i <= now) => {
@@ -290,6 +339,10 @@ impl Core {
                 };
                 self.start(outcome, minutes, preset, SessionSource::Manual)
             }
+            Command::Schedule => self.schedule_info(),
+            Command::ScheduleSkipNext(args) => self.schedule_skip(&args.name),
+            Command::SchedulePause => self.schedule_pause(true),
+            Command::ScheduleResume => self.schedule_pause(false),
             Command::Stop => self.stop(),
             Command::Toggle(ToggleArgs { outcome, minutes }) => {
                 let active = match &self.state {
@@ -318,6 +371,7 @@ impl Core {
             Command::Reload => match config::load() {
                 Ok(settings) => {
                     self.settings = settings;
+                    self.load_schedule();
                     self.packs.reload(&pack_dirs(&self.settings));
                     tracing::info!("configuration and sound packs reloaded");
                     to_value(self.status())
@@ -376,10 +430,6 @@ impl Core {
             Command::Forget(args) => self.forget(args),
             Command::Export(args) => self.export(args),
             Command::Checkin(_) => unreachable!("check-ins are dispatched in run()"),
-            other => Err(ErrorBody::new(
-                ErrorCode::UnknownCommand,
-                format!("'{}' is not available in this build of sonorad", other.name()),
-            )),
         }
     }
 
@@ -389,6 +439,7 @@ impl Core {
             Ok(settings) if settings != self.settings => {
                 tracing::info!("config file changed; new settings in use");
                 self.settings = settings;
+                self.load_schedule();
             }
             Ok(_) => {}
             Err(e) => {
@@ -489,7 +540,7 @@ impl Core {
                 self.record_session_end(old, true);
             }
         }
-        let mut session = Session::new(outcome, minutes, seed, scene, preset);
+        let mut session = Session::new(outcome, minutes, seed, scene, preset, source);
         session.history_id = self.record_session_start(&session, source);
         tracing::info!(%outcome, minutes = ?minutes, "session started");
         self.state = State::Playing(session);
@@ -521,7 +572,7 @@ impl Core {
         to_value(self.status())
     }
 
-    pub fn status(&self) -> Status {
+    pub(crate) fn status(&self) -> Status {
         let mut st = Status::idle(self.volume);
         st.audio_error = self.audio_error.clone();
         let (kind, session) = match &self.state {
@@ -531,6 +582,7 @@ impl Core {
         };
         st.state = if self.checking_in { StateKind::CheckingIn } else { kind };
         st.last_markers = self.last_markers.map(|(m, _)| m);
+        st.schedule_paused = self.scheduler.is_paused();
         if let Some(s) = session {
             s.describe(&mut st);
             st.output = Some(if self.output.is_open() { "device" } else { "none" }.into());

@@ -27,6 +27,8 @@ pub struct Session {
     pub preset: Option<sonora_engine::Preset>,
     /// Row of this session in the history, when stored.
     pub history_id: Option<i64>,
+    /// Who started it: the schedule never interrupts a session the person started.
+    pub source: sonora_store::SessionSource,
     /// Set once the session's end is recorded (stop or time up), while it fades.
     pub ends_at_fade: Option<jiff::Timestamp>,
 }
@@ -38,6 +40,7 @@ impl Session {
         seed: u64,
         scene: Option<SceneControl>,
         preset: Option<sonora_engine::Preset>,
+        source: sonora_store::SessionSource,
     ) -> Session {
         let started_at = jiff::Timestamp::now();
         let ends = minutes.map(|m| {
@@ -56,6 +59,7 @@ impl Session {
             preset,
             history_id: None,
             ends_at_fade: None,
+            source,
         }
     }
 

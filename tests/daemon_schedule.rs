@@ -1,0 +1,211 @@
+//! The schedule inside the daemon (daemon/src/core/schedule.rs, daemon/src/notify.rs) on a
+//! simulated clock, with a small notification server on the test's session bus that records
+//! prompts and answers them through `ActionInvoked`, as a desktop would.
+
+use sonora_tests::{Daemon, Env, wait_until};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use zbus::object_server::SignalEmitter;
+use zbus::zvariant::OwnedValue;
+
+#[derive(Clone, Default)]
+struct Server {
+    /// (id, summary, body, actions)
+    calls: Arc<Mutex<Vec<(u32, String, String, Vec<String>)>>>,
+}
+
+#[zbus::interface(name = "org.freedesktop.Notifications")]
+impl Server {
+    #[allow(clippy::too_many_arguments)]
+    fn notify(
+        &self,
+        _app_name: &str,
+        _replaces_id: u32,
+        _app_icon: &str,
+        summary: &str,
+        body: &str,
+        actions: Vec<String>,
+        _hints: HashMap<String, OwnedValue>,
+        _expire_timeout: i32,
+    ) -> u32 {
+        let mut calls = self.calls.lock().unwrap();
+        let id = calls.len() as u32 + 1;
+        calls.push((id, summary.into(), body.into(), actions));
+        id
+    }
+    fn close_notification(&self, _id: u32) {}
+    fn get_capabilities(&self) -> Vec<String> {
+        vec!["actions".into(), "body".into()]
+    }
+    fn get_server_information(&self) -> (String, String, String, String) {
+        ("sonora-test".into(), "sonora".into(), "1".into(), "1.2".into())
+    }
+    #[zbus(signal)]
+    async fn action_invoked(emitter: &SignalEmitter<'_>, id: u32, action_key: &str) -> zbus::Result<()>;
+}
+
+struct Desktop {
+    rt: tokio::runtime::Runtime,
+    conn: zbus::Connection,
+    server: Server,
+}
+
+impl Desktop {
+    fn start(env: &Env) -> Desktop {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let server = Server::default();
+        let conn = rt.block_on(async {
+            zbus::connection::Builder::address(env.bus_address.as_str())
+                .unwrap()
+                .name("org.freedesktop.Notifications")
+                .unwrap()
+                .serve_at("/org/freedesktop/Notifications", server.clone())
+                .unwrap()
+                .build()
+                .await
+                .expect("notification server on the test bus")
+        });
+        Desktop { rt, conn, server }
+    }
+
+    fn wait_for_prompt(&self) -> (u32, String, String, Vec<String>) {
+        wait_until(Duration::from_secs(10), || self.server.calls.lock().unwrap().first().cloned())
+            .expect("the daemon posted no notification")
+    }
+
+    fn invoke(&self, id: u32, action: &str) {
+        self.rt.block_on(async {
+            let emitter = SignalEmitter::new(&self.conn, "/org/freedesktop/Notifications").unwrap();
+            Server::action_invoked(&emitter, id, action).await.unwrap();
+        });
+    }
+}
+
+/// A day that starts 5 simulated seconds before 21:30 UTC, running 10x fast.
+fn evening_env(entries: &str) -> Env {
+    let mut env = Env::new();
+    env.extra.push(("TZ".into(), "UTC".into()));
+    env.extra.push(("SONORA_TEST_CLOCK".into(), "2026-11-27T21:29:55+00:00[UTC]".into()));
+    env.extra.push(("SONORA_TEST_CLOCK_SPEED".into(), "10".into()));
+    env.write_config(&format!("checkin_seconds = 2.0\nprompt_timeout_s = 60.0\n{entries}"));
+    env
+}
+
+const WIND_DOWN: &str = r#"
+[[schedule]]
+name = "wind-down"
+at = "21:30"
+days = "daily"
+outcome = "sleep"
+minutes = 40
+checkin = true
+"#;
+
+#[test]
+fn a_checkin_entry_asks_first_and_just_play_starts_the_session() {
+    let env = evening_env(WIND_DOWN);
+    let desk = Desktop::start(&env);
+    let d = Daemon::start_in(env);
+    let (id, summary, body, actions) = desk.wait_for_prompt();
+    assert!(summary.contains("sleep") && summary.contains("wind-down"), "{summary}");
+    assert!(body.contains("microphone only opens if you choose Check in"), "{body}");
+    for a in ["checkin", "Check in", "play", "Just play", "skip", "Skip"] {
+        assert!(actions.iter().any(|x| x == a), "action {a} missing: {actions:?}");
+    }
+    assert_eq!(d.ctl_json(&["status"])["state"], "idle", "nothing plays before an answer");
+    desk.invoke(id, "play");
+    let st = wait_until(Duration::from_secs(5), || {
+        let st = d.ctl_json(&["status"]);
+        (st["state"] == "playing").then_some(st)
+    })
+    .expect("Just play starts the session");
+    assert_eq!(st["outcome"], "sleep");
+}
+
+#[test]
+fn skip_starts_nothing_and_checkin_opens_the_microphone_first() {
+    let env = evening_env(WIND_DOWN);
+    let desk = Desktop::start(&env);
+    let d = Daemon::start_in(env);
+    let (id, ..) = desk.wait_for_prompt();
+    desk.invoke(id, "skip");
+    std::thread::sleep(Duration::from_millis(700));
+    assert_eq!(d.ctl_json(&["status"])["state"], "idle");
+    drop(d);
+
+    let _lock = sonora_tests::audio::lock();
+    let env = evening_env(WIND_DOWN);
+    let desk = Desktop::start(&env);
+    let d = Daemon::start_in(env);
+    let (id, ..) = desk.wait_for_prompt();
+    desk.invoke(id, "checkin");
+    wait_until(Duration::from_secs(5), || d.ctl_json(&["status"])["state"] == "checking_in")
+        .expect("the microphone opens after Check in (state checking_in)");
+    // Whatever the check-in hears, the session follows it.
+    let st = wait_until(Duration::from_secs(10), || {
+        let st = d.ctl_json(&["status"]);
+        (st["state"] == "playing").then_some(st)
+    })
+    .expect("the session starts after the check-in");
+    assert_eq!(st["outcome"], "sleep");
+}
+
+#[test]
+fn schedule_lists_skips_and_pauses_entries() {
+    let env = evening_env(&format!(
+        "{WIND_DOWN}\n[[schedule]]\nname = \"focus-block\"\nat = \"09:00\"\ndays = \"mon-fri\"\noutcome = \"focus\"\n\n[[schedule]]\nname = \"broken\"\nat = \"25:99\"\noutcome = \"calm\"\n"
+    ));
+    let d = Daemon::start_in(env);
+    let s = d.ctl_json(&["schedule"]);
+    let entries = s["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "the broken entry is skipped, the rest work: {s}");
+    let focus = entries.iter().find(|e| e["name"] == "focus-block").unwrap();
+    // 2026-11-27 is a Friday: the next weekday 09:00 is Monday the 30th.
+    assert_eq!(focus["next_run"], "2026-11-30T09:00:00+00:00");
+    let errors = s["errors"].as_array().unwrap();
+    assert!(
+        errors.iter().any(|e| e.as_str().unwrap().contains("line") && e.as_str().unwrap().contains("broken")),
+        "{s}"
+    );
+
+    let s = d.ctl_json(&["schedule", "skip-next", "focus-block"]);
+    let focus = s["entries"].as_array().unwrap().iter().find(|e| e["name"] == "focus-block").unwrap().clone();
+    assert_eq!(focus["skip_next"], true);
+    assert_eq!(focus["next_run"], "2026-12-01T09:00:00+00:00");
+    assert_eq!(d.ctl(&["schedule", "skip-next", "nope"]).status.code(), Some(4));
+
+    let s = d.ctl_json(&["schedule", "pause"]);
+    assert_eq!(s["paused"], true);
+    assert!(s["entries"][0]["next_run"].is_null());
+    assert_eq!(d.ctl_json(&["status"])["schedule_paused"], true);
+    let text = String::from_utf8_lossy(&d.ctl(&["schedule"]).stdout).to_string();
+    assert!(text.contains("paused"), "{text}");
+    assert_eq!(d.ctl_json(&["schedule", "resume"])["paused"], false);
+}
+
+#[test]
+fn a_paused_schedule_fires_nothing_and_a_manual_session_is_not_interrupted() {
+    let plain = "\n[[schedule]]\nname = \"night\"\nat = \"21:30\"\noutcome = \"sleep\"\nminutes = 30\n";
+    let env = evening_env(plain);
+    let d = Daemon::start_in(env);
+    d.ctl_json(&["start", "focus"]);
+    std::thread::sleep(Duration::from_secs(1));
+    let st = d.ctl_json(&["status"]);
+    assert_eq!(st["outcome"], "focus", "the user's session wins: {st}");
+
+    let env = evening_env(plain);
+    let d = Daemon::start_in(env);
+    d.ctl_json(&["schedule", "pause"]);
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(d.ctl_json(&["status"])["state"], "idle", "paused: nothing fires");
+
+    let env = evening_env(plain);
+    let d = Daemon::start_in(env);
+    let st = wait_until(Duration::from_secs(5), || {
+        let st = d.ctl_json(&["status"]);
+        (st["state"] == "playing").then_some(st)
+    })
+    .expect("an entry without check-in starts its session by itself");
+    assert_eq!(st["outcome"], "sleep");
+}
