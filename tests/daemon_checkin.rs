@@ -118,7 +118,7 @@ fn unusable_or_broken_audio_gets_a_clear_answer() {
     assert!(r["markers"].is_null());
     assert!(r["quality"]["reason"].as_str().is_some_and(|s| !s.is_empty()));
     let out = d.ctl(&["checkin", "--file", silence.to_str().unwrap()]);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("No reading this time"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Could not read your voice this time"));
 
     let out = d.ctl(&["checkin", "--file", garbage.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(4));

@@ -6,8 +6,8 @@
 
 pub mod mic;
 
-use sonora_analysis::{Audio, BASELINE_MAX, BASELINE_MIN, Baseline, Features};
-use sonora_proto::{BaselineInfo, CheckinReport, Markers, VoiceReport};
+use sonora_analysis::{Audio, BASELINE_MAX, Baseline, Features};
+use sonora_proto::{CheckinReport, VoiceReport};
 use std::path::Path;
 
 /// Reads `audio` against the person's baseline (built from `history`, newest first).
@@ -18,72 +18,22 @@ pub fn read(audio: &Audio, history: &[VoiceReport]) -> CheckinReport {
     if report.quality.ok {
         sonora_analysis::apply_baseline(&mut report, &baseline);
     }
-    let info = BaselineInfo {
-        checkins: baseline.len() as u32,
-        needed: BASELINE_MIN as u32,
-        reference: if baseline.len() >= BASELINE_MIN { "personal" } else { "population" }.into(),
-    };
-    let summary = summary(&report, &info);
-    CheckinReport { report, baseline: info, summary, checkin_id: None, first_run_notice: None }
-}
-
-fn level(v: f64, strong: &'static str, some: &'static str) -> Option<&'static str> {
-    if v >= 0.65 {
-        Some(strong)
-    } else if v >= 0.5 {
-        Some(some)
+    let summary = if report.quality.ok {
+        format!("{}\n{ESTIMATES}", sonora_analysis::summary(&report, &baseline))
     } else {
-        None
-    }
-}
-
-/// Everyday words for markers: "you sound a little tense and tired".
-pub fn markers_in_words(m: &Markers) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    parts.extend(level(m.stress, "tense", "a little tense"));
-    parts.extend(level(m.fatigue, "tired", "a little tired"));
-    if m.energy >= 0.65 {
-        parts.push("full of energy");
-    } else if m.energy <= 0.3 {
-        parts.push("low on energy");
-    }
-    match parts.len() {
-        0 => "You sound fairly settled".into(),
-        1 => format!("You sound {}", parts[0]),
-        _ => {
-            let last = parts.pop().unwrap_or_default();
-            format!("You sound {} and {last}", parts.join(", "))
-        }
-    }
-}
-
-pub fn confidence_word(c: f64) -> &'static str {
-    if c < 0.4 {
-        "low"
-    } else if c < 0.7 {
-        "medium"
-    } else {
-        "high"
-    }
-}
-
-/// The few plain lines `sonoractl checkin` prints.
-pub fn summary(report: &VoiceReport, baseline: &BaselineInfo) -> String {
-    let Some(m) = report.markers.filter(|_| report.quality.ok) else {
-        let why = report.quality.reason.as_deref().unwrap_or("the recording was not usable");
-        return format!("No reading this time: {why}. Nothing was stored; try again somewhere quiet.");
+        format!("{} Nothing was stored; try again somewhere quiet.", sonora_analysis::summary(&report, &baseline))
     };
-    let base = if baseline.checkins as usize >= BASELINE_MIN {
-        format!("compared with your own voice over {} check-ins", baseline.checkins)
-    } else {
-        format!("{} of {} baseline check-ins", baseline.checkins, baseline.needed)
-    };
-    format!(
-        "{}; confidence: {}, {base}.\nThese are everyday estimates from your voice, not a health measurement.",
-        markers_in_words(&m),
-        confidence_word(report.confidence)
-    )
+    CheckinReport {
+        baseline: sonora_analysis::baseline_info(&baseline),
+        report,
+        summary,
+        checkin_id: None,
+        first_run_notice: None,
+    }
 }
+
+/// Said wherever markers are shown.
+const ESTIMATES: &str = "These are everyday estimates from your voice, not a health measurement.";
 
 /// Plain lines for `sonorad analyze` without `--json`.
 pub fn describe_report(r: &VoiceReport) -> String {
@@ -98,20 +48,13 @@ pub fn describe_report(r: &VoiceReport) -> String {
         f(r.speech_rate_syl_s, "syllables/s"),
         r.pause_fraction.map(|p| format!("{:.0}%", p * 100.0)).unwrap_or_else(|| "n/a".into()),
     );
-    match (r.quality.ok, r.markers) {
-        (true, Some(m)) => out.push_str(&format!(
-            "{} (stress {:.2}, fatigue {:.2}, energy {:.2}; confidence {:.2}, {}).\n",
-            markers_in_words(&m),
-            m.stress,
-            m.fatigue,
-            m.energy,
-            r.confidence,
-            confidence_word(r.confidence)
-        )),
-        _ => out.push_str(&format!(
-            "No reading: {}.\n",
-            r.quality.reason.as_deref().unwrap_or("the recording was not usable")
-        )),
+    out.push_str(&sonora_analysis::summary(r, &Baseline::from_history(&[])));
+    out.push('\n');
+    if let (true, Some(m)) = (r.quality.ok, r.markers) {
+        out.push_str(&format!(
+            "stress {:.2}, fatigue {:.2}, energy {:.2}, confidence {:.2}. {ESTIMATES}\n",
+            m.stress, m.fatigue, m.energy, r.confidence
+        ));
     }
     out
 }
@@ -132,18 +75,4 @@ pub fn keep_audio(dir: &Path, audio: &Audio, at: jiff::Timestamp) -> std::io::Re
     }
     w.finalize().map_err(std::io::Error::other)?;
     Ok(path)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn words_follow_markers() {
-        let m = |s, f, e| Markers { stress: s, fatigue: f, energy: e };
-        assert_eq!(markers_in_words(&m(0.7, 0.55, 0.5)), "You sound tense and a little tired");
-        assert_eq!(markers_in_words(&m(0.3, 0.3, 0.5)), "You sound fairly settled");
-        assert_eq!(markers_in_words(&m(0.3, 0.3, 0.8)), "You sound full of energy");
-        assert_eq!(confidence_word(0.2), "low");
-    }
 }
