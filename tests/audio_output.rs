@@ -38,3 +38,39 @@ fn a_session_is_heard_and_stop_fades_to_silence() {
     assert_eq!(d.ctl_json(&["status"])["state"], "idle");
     assert_eq!(sink_inputs(), before, "the stream is released when idle");
 }
+
+#[test]
+fn a_pack_broken_mid_session_keeps_playing_its_last_good_version() {
+    let _lock = audio::lock();
+    let env = Env::new();
+    env.write_config("fade_in_s = 0.3\nstop_fade_s = 0.3\n");
+    let pack_dir = env.data.join("sonora/packs/mine");
+    std::fs::create_dir_all(&pack_dir).unwrap();
+    let manifest = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../packs/shore/pack.toml"))
+        .unwrap()
+        .replace("name = \"shore\"", "name = \"mine\"");
+    std::fs::write(pack_dir.join("pack.toml"), &manifest).unwrap();
+    let d = Daemon::start_in(env);
+    let packs = d.ctl_json(&["packs"]);
+    assert!(
+        packs.as_array().unwrap().iter().any(|p| p["name"] == "mine" && p["state"] == "loaded"),
+        "{packs}"
+    );
+    d.ctl_json(&["start", "calm"]);
+
+    // Replace the manifest with garbage while the session plays: reloaded by the file watcher.
+    std::fs::write(pack_dir.join("pack.toml"), "name = [[[ this is not toml").unwrap();
+    let broken = sonora_tests::wait_until(Duration::from_secs(5), || {
+        let packs = d.ctl_json(&["packs"]);
+        packs.as_array().unwrap().iter().find(|p| p["name"] == "mine" && p["error"].is_string()).cloned()
+    })
+    .expect("the broken pack is reported");
+    assert!(broken["error"].as_str().unwrap().contains("pack.toml"), "the error names the file: {broken}");
+    assert!(broken["description"].is_string(), "the last good version stays in use: {broken}");
+
+    let rec = audio::record(&d.env.root.join("after.wav"));
+    std::thread::sleep(Duration::from_secs(1));
+    let after = rec.stop();
+    assert!(rms(&after) > 0.003, "still playing after the pack broke: rms {}", rms(&after));
+    assert_eq!(d.ctl_json(&["status"])["state"], "playing");
+}
