@@ -539,6 +539,17 @@ fn tray_menu_follows_and_drives_the_daemon() {
     wait_for(Duration::from_secs(2), || (item.find("40%").toggle_state() == Some(1)).then_some(()))
         .expect("40% is checked once the daemon has it");
 
+    // Pausing the schedule reaches the daemon, and the check mark follows it both ways.
+    for (paused, state) in [(true, 1), (false, 0)] {
+        item.click("Pause schedule");
+        wait_for(Duration::from_secs(3), || daemon_status().filter(|s| s["schedule_paused"] == paused))
+            .unwrap_or_else(|| panic!("Pause schedule did not set paused={paused}: {:?}", daemon_status()));
+        wait_for(Duration::from_secs(2), || {
+            (item.find("Pause schedule").toggle_state() == Some(state)).then_some(())
+        })
+        .unwrap_or_else(|| panic!("Pause schedule check mark is not {state}"));
+    }
+
     // 3. Clicking Focus starts a focus session in the daemon, and the menu checks it.
     item.click("Focus");
     let status = wait_for(Duration::from_secs(5), || {

@@ -92,14 +92,18 @@ fn layers(kind: IconKind) -> Vec<Layer> {
 
 fn outcome_layers(o: Outcome, alpha: f32) -> Vec<Layer> {
     match o {
-        // a disc with two gentle "wave" strokes
-        Outcome::Calm => vec![
-            Layer(Shape::Disc { cx: 0.5, cy: 0.5, r: 0.44 }, CALM, alpha),
-            Layer(Shape::Stroke { ax: 0.26, ay: 0.44, bx: 0.5, by: 0.4, width: 0.07 }, WHITE, alpha),
-            Layer(Shape::Stroke { ax: 0.5, ay: 0.4, bx: 0.74, by: 0.44, width: 0.07 }, WHITE, alpha),
-            Layer(Shape::Stroke { ax: 0.3, ay: 0.6, bx: 0.5, by: 0.56, width: 0.07 }, WHITE, alpha),
-            Layer(Shape::Stroke { ax: 0.5, ay: 0.56, bx: 0.7, by: 0.6, width: 0.07 }, WHITE, alpha),
-        ],
+        // a disc with two gentle waves, each a zigzag of round-capped strokes
+        Outcome::Calm => {
+            let mut layers = vec![Layer(Shape::Disc { cx: 0.5, cy: 0.5, r: 0.44 }, CALM, alpha)];
+            for base in [0.42, 0.6] {
+                let pts = [(0.24, base), (0.37, base - 0.05), (0.5, base), (0.63, base + 0.05), (0.76, base)];
+                for w in pts.windows(2) {
+                    let (ax, ay, bx, by) = (w[0].0, w[0].1, w[1].0, w[1].1);
+                    layers.push(Layer(Shape::Stroke { ax, ay, bx, by, width: 0.07 }, WHITE, alpha));
+                }
+            }
+            layers
+        }
         // a target: disc, white ring, centre dot
         Outcome::Focus => vec![
             Layer(Shape::Disc { cx: 0.5, cy: 0.5, r: 0.44 }, FOCUS, alpha),

@@ -105,7 +105,7 @@ pub fn view(presence: &Presence, since_snapshot: Duration) -> View {
             };
             return View {
                 status_line: line.to_string(),
-                tooltip: format!("Sonora: {}", line.to_lowercase().replace("sonora ", "")),
+                tooltip: line.to_string(),
                 icon: IconKind::Absent,
                 connected: false,
                 outcome_checked: [false; 3],
@@ -196,7 +196,7 @@ mod tests {
         assert_eq!(v.icon, IconKind::Absent);
         assert!(!v.connected && !v.stop_enabled && !v.checkin_enabled);
         assert_eq!(v.outcome_checked, [false; 3]);
-        assert_eq!(v.tooltip, "Sonora: isn't running");
+        assert_eq!(v.tooltip, "Sonora isn't running");
         assert_eq!(view(&Presence::Connecting, Duration::ZERO).icon, IconKind::Absent);
     }
 
