@@ -139,6 +139,18 @@ pub enum Cmd {
         #[arg(long)]
         markdown: bool,
     },
+    /// Run the daemon as a per-user service (systemd on Linux, launchd on macOS).
+    Service {
+        #[command(subcommand)]
+        action: crate::service::ServiceAction,
+    },
+    /// Print a shell completion script (e.g. `sonoractl completions bash > ~/.local/share/bash-completion/completions/sonoractl`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write man pages (sonoractl.1, sonorad.1, one per subcommand) into DIR.
+    Manpage { dir: std::path::PathBuf },
 }
 
 #[derive(Debug, Args)]

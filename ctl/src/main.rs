@@ -5,7 +5,11 @@
 
 mod cli;
 mod exit;
+// `gen` is a reserved word in edition 2024.
+#[path = "gen.rs"]
+mod generate;
 mod human;
+mod service;
 
 use anyhow::{Context, Result};
 use clap::Parser;
@@ -75,13 +79,34 @@ async fn run(cli: Cli) -> Result<u8> {
         }
         return Ok(exit::OK);
     }
+    match cli.command {
+        Cmd::Service { action } => return service::run(action, json),
+        Cmd::Completions { shell } => {
+            print!("{}", generate::completions(shell, <Cli as clap::CommandFactory>::command()));
+            return Ok(exit::OK);
+        }
+        Cmd::Manpage { dir } => {
+            let files = generate::manpages(
+                &dir,
+                <Cli as clap::CommandFactory>::command(),
+                <sonorad_cli::Cli as clap::CommandFactory>::command(),
+            )?;
+            for f in files {
+                println!("{}", f.display());
+            }
+            return Ok(exit::OK);
+        }
+        _ => {}
+    }
     let via = via(cli.via);
     let mut client = Client::connect(via).await?;
     let command = match cli.command {
         Cmd::Watch => return watch(client, json).await,
         Cmd::Checkin { seconds, file } => return checkin(client, via, seconds, file, json).await,
         Cmd::Export { csv, path } => return export(client, csv, path, json).await,
-        Cmd::About { .. } => unreachable!("handled above"),
+        Cmd::About { .. } | Cmd::Service { .. } | Cmd::Completions { .. } | Cmd::Manpage { .. } => {
+            unreachable!("handled above")
+        }
         Cmd::Status => Command::Status,
         Cmd::Start { outcome, minutes, preset } => {
             Command::Start(StartArgs { outcome: outcome.into(), minutes, preset })

@@ -6,6 +6,7 @@
 //! - [`audio`]: the cpal output and the realtime mixer;
 //! - [`config`]: layered settings;
 //! - [`checkin`]: recording and reading a voice check-in;
+//! - [`hooks`]: the user's `on_event` script, run on session and check-in events;
 //! - [`instance`]: one daemon per user;
 //! - [`watch`]: config and pack files reloaded when they change;
 //! - [`offline`]: `sonorad analyze` and `sonorad render`, which need no running daemon;
@@ -16,6 +17,7 @@ mod clock;
 mod config;
 mod core;
 mod exit_code;
+mod hooks;
 mod instance;
 mod logging;
 mod notice;
@@ -84,18 +86,22 @@ fn run() -> Result<(), ExitCode> {
             ExitCode::from(exit_code::FAILURE)
         })?;
         tracing::info!(socket = %socket.display(), version = sonora_proto::VERSION, "sonorad ready");
+        let on_event = settings.on_event.clone();
         let (mut core, handle) = core::Core::new(settings);
+        let _hooks_task = tokio::spawn(hooks::run(hooks::Hooks::new(&on_event), handle.subscribe()));
         core.set_notifier(notify::spawn(handle.clone()));
         let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
         let socket_task =
             tokio::spawn(transport::socket::serve(listener, handle.clone(), shutdown_rx.clone()));
         let dbus_task = tokio::spawn(transport::dbus::serve(handle.clone(), shutdown_rx.clone()));
+        let mpris_task = tokio::spawn(transport::mpris::serve(handle.clone(), shutdown_rx.clone()));
         let _watcher = watch::files(handle.clone());
         core.run(shutdown_signal()).await;
         let _ = shutdown_tx.send(true);
         let _ = tokio::time::timeout(std::time::Duration::from_secs(2), async {
             let _ = socket_task.await;
             let _ = dbus_task.await;
+            let _ = mpris_task.await;
         })
         .await;
         let _ = std::fs::remove_file(&socket);

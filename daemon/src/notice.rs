@@ -18,7 +18,7 @@ pub const MARKER_FILE: &str = "first-checkin-notice-shown";
 pub const FIRST_CHECKIN_NOTICE: &str = "About these readings: stress, fatigue and energy are everyday \
 estimates with a confidence, not a measurement of your health. They get steadier as Sonora learns how \
 your voice usually sounds. Sonora keeps only the numbers; the recording itself is not kept (unless you \
-set keep_audio = true). To forget everything, run `sonoractl forget --all`.";
+turn on keep_audio in the config). To forget everything, run `sonoractl forget --all`.";
 
 /// Returns the notice the first time it is ever asked for in `data_dir`, and `None` after that.
 ///

@@ -135,11 +135,10 @@ async fn run(core: CoreHandle, mut rx: mpsc::UnboundedReceiver<NotifyCmd>) {
             }
             sig = next_action => match sig {
                 Some(sig) => {
-                    if let Ok(args) = sig.args() {
-                        if let Some(token) = ids.remove(&args.id) {
+                    if let Ok(args) = sig.args()
+                        && let Some(token) = ids.remove(&args.id) {
                             core.notification_action(token, args.action_key.to_string());
                         }
-                    }
                 }
                 None => conn = None,
             },

@@ -7,10 +7,10 @@ use notify::{RecursiveMode, Watcher};
 /// Keep the returned watcher alive for as long as files should be watched.
 pub fn files(core: CoreHandle) -> Option<notify::RecommendedWatcher> {
     let mut watcher = match notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-        if let Ok(ev) = res {
-            if !matches!(ev.kind, notify::EventKind::Access(_)) {
-                core.files_changed();
-            }
+        if let Ok(ev) = res
+            && !matches!(ev.kind, notify::EventKind::Access(_))
+        {
+            core.files_changed();
         }
     }) {
         Ok(w) => w,

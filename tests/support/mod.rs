@@ -163,6 +163,12 @@ impl Env {
     }
 }
 
+impl Default for Env {
+    fn default() -> Self {
+        Env::new()
+    }
+}
+
 impl Drop for Env {
     fn drop(&mut self) {
         let _ = self.bus.kill();

@@ -102,10 +102,10 @@ impl Client {
         let mut line = String::new();
         reader.read_line(&mut line).await?;
         // A daemon of another user answers with an error instead of a greeting.
-        if let Ok(reply) = serde_json::from_str::<Reply>(&line) {
-            if let Err(e) = reply.into_result() {
-                return Err(ClientError::Daemon(e));
-            }
+        if let Ok(reply) = serde_json::from_str::<Reply>(&line)
+            && let Err(e) = reply.into_result()
+        {
+            return Err(ClientError::Daemon(e));
         }
         let greeting: Greeting = serde_json::from_str(line.trim())
             .map_err(|e| ClientError::Protocol(format!("bad greeting {line:?}: {e}")))?;

@@ -115,10 +115,10 @@ impl Mixer {
                         }
                     } else {
                         // A crossfade already running finishes instantly into its target.
-                        if let Some(prev) = self.incoming.take() {
-                            if let Some(old) = self.current.replace(prev) {
-                                self.retire(old);
-                            }
+                        if let Some(prev) = self.incoming.take()
+                            && let Some(old) = self.current.replace(prev)
+                        {
+                            self.retire(old);
                         }
                         self.incoming = Some(s);
                         self.xfade_pos = 0;
@@ -176,7 +176,7 @@ impl Mixer {
                 }
                 // A squared fade curve sounds even to the ear at both ends.
                 let g = self.fade_gain * self.fade_gain * self.vol;
-                for ch in 0..2 {
+                for (ch, out) in frame.iter_mut().enumerate() {
                     let j = i * 2 + ch;
                     let mut s = cur[j] * a;
                     if xfading {
@@ -187,7 +187,7 @@ impl Mixer {
                         y = 0.0;
                         self.shared.non_finite.fetch_add(1, Ordering::Relaxed);
                     }
-                    frame[ch] = y.clamp(-1.0, 1.0);
+                    *out = y.clamp(-1.0, 1.0);
                 }
             }
             if xfading {

@@ -85,10 +85,10 @@ impl Output {
     }
 
     fn send(&mut self, msg: MixerMsg) {
-        if let Some(c) = self.control.as_mut() {
-            if c.send(msg).is_err() {
-                tracing::warn!("audio command queue full; command dropped");
-            }
+        if let Some(c) = self.control.as_mut()
+            && c.send(msg).is_err()
+        {
+            tracing::warn!("audio command queue full; command dropped");
         }
     }
 

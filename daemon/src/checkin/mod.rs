@@ -21,7 +21,10 @@ pub fn read(audio: &Audio, history: &[VoiceReport]) -> CheckinReport {
     let summary = if report.quality.ok {
         format!("{}\n{ESTIMATES}", sonora_analysis::summary(&report, &baseline))
     } else {
-        format!("{} Nothing was stored; try again somewhere quiet.", sonora_analysis::summary(&report, &baseline))
+        format!(
+            "{} Nothing was stored; try again somewhere quiet.",
+            sonora_analysis::summary(&report, &baseline)
+        )
     };
     CheckinReport {
         baseline: sonora_analysis::baseline_info(&baseline),

@@ -535,10 +535,10 @@ impl Core {
             }
         }
         // The session being replaced ends here in the history.
-        if let State::Playing(old) | State::Fading { session: old, .. } = &self.state {
-            if old.ends_at_fade.is_none() {
-                self.record_session_end(old, true);
-            }
+        if let State::Playing(old) | State::Fading { session: old, .. } = &self.state
+            && old.ends_at_fade.is_none()
+        {
+            self.record_session_end(old, true);
         }
         let mut session = Session::new(outcome, minutes, seed, scene, preset, source);
         session.history_id = self.record_session_start(&session, source);
