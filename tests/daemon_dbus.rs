@@ -94,6 +94,7 @@ fn properties_changed_follows_state() {
         }
     }
     let _ = mon.kill();
+    let _ = mon.wait();
     assert!(
         seen.contains("\"State\"") && seen.contains("\"playing\""),
         "no PropertiesChanged for State:\n{seen}"

@@ -9,10 +9,12 @@ use std::time::Duration;
 use zbus::object_server::SignalEmitter;
 use zbus::zvariant::OwnedValue;
 
+/// One Notify call: (id, summary, body, actions).
+type Call = (u32, String, String, Vec<String>);
+
 #[derive(Clone, Default)]
 struct Server {
-    /// (id, summary, body, actions)
-    calls: Arc<Mutex<Vec<(u32, String, String, Vec<String>)>>>,
+    calls: Arc<Mutex<Vec<Call>>>,
 }
 
 #[zbus::interface(name = "org.freedesktop.Notifications")]
@@ -69,7 +71,7 @@ impl Desktop {
         Desktop { rt, conn, server }
     }
 
-    fn wait_for_prompt(&self) -> (u32, String, String, Vec<String>) {
+    fn wait_for_prompt(&self) -> Call {
         wait_until(Duration::from_secs(10), || self.server.calls.lock().unwrap().first().cloned())
             .expect("the daemon posted no notification")
     }

@@ -113,6 +113,7 @@ fn subscribers_receive_state_and_volume_events() {
     std::io::BufRead::read_line(&mut std::io::BufReader::new(watch.stdout.take().unwrap()), &mut line)
         .unwrap();
     let _ = watch.kill();
+    let _ = watch.wait();
     let ev: Value = serde_json::from_str(&line).unwrap();
     assert_eq!(ev["event"], "state");
     assert_eq!(ev["data"]["state"], "fading");
