@@ -12,7 +12,10 @@ pub const WHAT_IT_IS_NOT: &str = "Sonora is not music therapy and not a medical 
 
 pub const MARKERS: &str = "The stress, fatigue and energy readings are everyday estimates with a confidence, not measurements of your health.";
 
-pub const STORES: &str = "Sonora keeps only numbers derived from your voice (pitch, loudness, pace and the readings made from them), your sessions and ratings, in a history file on this computer. Raw audio stays in memory and is never written to disk unless you set keep_audio = true. Nothing leaves your computer.";
+pub const STORES: &str = "Sonora keeps only numbers derived from your voice (pitch, loudness, pace and the readings made from them), your sessions and your ratings, in a history file on this computer. The recording itself stays in memory and is never written to disk, unless you turn on keep_audio in the config. Nothing leaves your computer.";
+
+/// Where the history lives unless `XDG_DATA_HOME` says otherwise (`about_text` prints the real path).
+pub const DEFAULT_HISTORY: &str = "~/.local/share/sonora/history.db";
 
 pub const EXPORT_DELETE: &str = "Export everything with `sonoractl export --json PATH` (or `--csv`); delete it with `sonoractl forget --all`.";
 
@@ -65,10 +68,52 @@ pub fn about_text() -> String {
 /// The README's "What Sonora is" section body, without machine-specific paths.
 pub fn about_markdown() -> String {
     format!(
-        "{WHAT_IT_IS}\n**{WHAT_IT_IS_NOT}**\n\n{MARKERS}\n\n{STORES}\n{EXPORT_DELETE}\n\n{HEALTH_CONCERN}\n"
+        "{WHAT_IT_IS}\n**{WHAT_IT_IS_NOT}**\n\n{MARKERS}\n\n{STORES}\nHistory file: `{DEFAULT_HISTORY}` \
+         (under `$XDG_DATA_HOME/sonora/` if that is set).\n{EXPORT_DELETE}\n\n{HEALTH_CONCERN}\n"
     )
 }
 
 /// A passage to read aloud at a check-in, so check-ins stay comparable with each other.
 pub const CHECKIN_PASSAGE: &str =
     "When the sunlight strikes raindrops in the air, they act as a prism and form a rainbow.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn says_what_the_issue_asks() {
+        let t = about_markdown();
+        for needle in [
+            "wellbeing tool",
+            "not music therapy and not a medical device",
+            "does not diagnose, screen for or treat",
+            "everyday estimates with a confidence",
+            "history file",
+            DEFAULT_HISTORY,
+            "never written to disk",
+            "sonoractl export",
+            "sonoractl forget --all",
+            "credentialed music therapist",
+            "British Association for Music Therapy",
+            "American Music Therapy Association",
+            "another health professional",
+        ] {
+            assert!(t.contains(needle), "the about text lost {needle:?}:\n{t}");
+        }
+        // Short enough to read in a dialog.
+        assert!(t.split_whitespace().count() < 200, "{} words", t.split_whitespace().count());
+    }
+
+    #[test]
+    fn text_and_json_carry_the_same_words() {
+        let text = about_text();
+        let a = about();
+        for part in
+            [a.what_it_is, a.what_it_is_not, a.markers, a.stores, a.export_and_delete, a.health_concern]
+        {
+            assert!(text.contains(part));
+        }
+        assert!(text.contains(&a.data_location));
+    }
+}
