@@ -22,9 +22,10 @@ measure() { # label, command...
         c = u + s; printf "%-28s wall %6.2f s (%5.0fx)   cpu %6.2f s (%5.0fx)\n", l, w, 600 / w, c, 600 / c }'
 }
 
-echo "600 s of 48 kHz stereo into $out"
+echo "600 s of 48 kHz stereo into $out; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 measure "sox pinknoise (1 layer)" sox -n -r 48000 -c 2 "$out/sox.wav" synth 600 pinknoise
 for o in calm focus sleep; do
     measure "sonora $o (full scene)" "$bin" "$o" 10 1 "$out/sonora-$o.wav"
 done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 rm -f "$out/sox.wav" "$out"/sonora-*.wav

@@ -43,6 +43,18 @@ impl Kind {
         }
     }
 
+    /// Rough render cost per frame (ns on the development machine), for splitting a render's
+    /// layers over threads.
+    pub fn render_cost(self) -> f32 {
+        match self {
+            Kind::Noise | Kind::Wind | Kind::Drone => 14.0,
+            Kind::Rain => 28.0,
+            Kind::Waves | Kind::Stream | Kind::Crickets => 20.0,
+            Kind::Fire => 16.0,
+            Kind::Sample => 8.0,
+        }
+    }
+
     /// Layers that make distinct, noticeable events; kept out of focus scenes.
     pub fn has_events(self) -> bool {
         matches!(self, Kind::Crickets | Kind::Fire)

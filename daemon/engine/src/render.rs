@@ -10,12 +10,13 @@
 //! quietening (the "bed"), so its integrated loudness comes out lower, as it fades.
 
 use crate::loudness::{Meter, gated};
-use crate::scene::SceneControl;
+use crate::scene::{Detached, Scene, SceneControl, render_detached};
 use crate::{EngineError, PackLibrary, SceneRequest, Source, build_scene_inner};
 use sonora_proto::Outcome;
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::path::Path;
+use std::sync::mpsc;
 
 /// Output rate of rendered files.
 pub const RENDER_RATE: u32 = 48_000;
@@ -92,42 +93,119 @@ pub fn render_wav_with_control(
     let tmp_io = |e: std::io::Error| EngineError::Io { path: tmp.clone(), message: e.to_string() };
     let mut w = BufWriter::with_capacity(1 << 20, File::create(&tmp).map_err(tmp_io)?);
     w.write_all(&wav_header(frames)).map_err(tmp_io)?;
-    let chunk = (RENDER_RATE / 10) as usize; // one 100 ms meter sub-block per chunk
-    let mut buf = vec![0.0f32; chunk * 2];
-    let mut bytes = vec![0u8; chunk * 8];
-    let mut meter = Meter::new(RENDER_RATE);
+    let sub = (RENDER_RATE / 10) as usize; // one 100 ms meter sub-block
+    // Four sub-blocks per chunk: fewer hand-overs between the threads below.
+    let chunk = 4 * sub;
     // Level of the arc per sub-block, for the sleep bed measurement.
-    let mut levels: Vec<f64> = Vec::with_capacity((frames / chunk as u64 + 1) as usize);
+    let mut levels: Vec<f64> = Vec::with_capacity((frames / sub as u64 + 1) as usize);
     let fade_out = req.outcome != Outcome::Sleep;
-    let mut done = 0u64;
-    while done < frames {
-        let n = (frames - done).min(chunk as u64) as usize;
-        let out = &mut buf[..n * 2];
-        scene.fill(out);
-        let t0 = done as f64 / sr;
-        levels.push(scene.arc().at(t0 + n as f64 / 2.0 / sr).level as f64);
-        let end_s = frames as f64 / sr;
-        if t0 < FADE_IN_S || (fade_out && t0 + 0.1 > end_s - FADE_OUT_S) {
-            for (i, f) in out.chunks_exact_mut(2).enumerate() {
-                let t = t0 + i as f64 / sr;
-                let mut g = crate::dsp::smoothstep(t / FADE_IN_S);
-                if fade_out {
-                    g *= crate::dsp::smoothstep((end_s - t) / FADE_OUT_S);
+    // Two stages on two threads: this one renders the scene (and fades); the other meters,
+    // converts to bytes and writes. Chunks go through in order, so the output and the measurement
+    // are exactly what one thread would produce; buffers circulate, nothing is allocated per chunk.
+    const IN_FLIGHT: usize = 4;
+    let (full_tx, full_rx) = mpsc::sync_channel::<(Vec<f32>, usize)>(IN_FLIGHT);
+    let (empty_tx, empty_rx) = mpsc::sync_channel::<Vec<f32>>(IN_FLIGHT);
+    // Layers split in two groups by estimated cost: one renders here, mixed block by block as in
+    // live playback; the other renders one chunk ahead on a helper thread. Each generator sees
+    // exactly the controls it would in a single thread, so the output is bit-identical.
+    let detached = split_layers(&scene.layer_costs());
+    let stride = chunk * 2;
+    let mut gens = scene.detach(&detached);
+    type Job = (Vec<Box<dyn crate::layers::Generator>>, Vec<crate::layers::Control>, Vec<f32>);
+    let (job_tx, job_rx) = mpsc::sync_channel::<Job>(1);
+    let (res_tx, res_rx) = mpsc::sync_channel::<Job>(1);
+    let (meter, written) = std::thread::scope(|s| {
+        let writer = s.spawn(move || -> std::io::Result<Meter> {
+            let mut meter = Meter::new(RENDER_RATE);
+            let mut bytes = vec![0u8; chunk * 8];
+            for (buf, n) in full_rx {
+                let out = &buf[..n * 2];
+                meter.add(out);
+                for (b, s) in bytes.chunks_exact_mut(4).zip(out.iter()) {
+                    b.copy_from_slice(&s.to_le_bytes());
                 }
-                f[0] *= g as f32;
-                f[1] *= g as f32;
+                w.write_all(&bytes[..n * 8])?;
+                // The renderer may have stopped early; then the buffer is simply dropped.
+                let _ = empty_tx.send(buf);
             }
+            w.flush()?;
+            Ok(meter)
+        });
+        if !detached.is_empty() {
+            s.spawn(move || {
+                for (mut g, c, mut b) in job_rx {
+                    render_detached(&mut g, &c, &mut b, stride);
+                    if res_tx.send((g, c, b)).is_err() {
+                        break;
+                    }
+                }
+            });
         }
-        meter.add(out);
-        for (b, s) in bytes.chunks_exact_mut(4).zip(out.iter()) {
-            b.copy_from_slice(&s.to_le_bytes());
+        let mut ahead = vec![0.0f32; stride * detached.len()];
+        let ctls = Vec::with_capacity(chunk / crate::scene::BLOCK + 2);
+        // Starts the helper on the chunk at `start`; false when it has gone.
+        let send_job = |start: u64, gens: Vec<_>, mut ctls: Vec<_>, buf: Vec<f32>, scene: &Scene| {
+            let n = (frames - start).min(chunk as u64) as usize;
+            ctls.clear();
+            scene.controls(start, n * 2, &mut ctls);
+            job_tx.send((gens, ctls, buf)).is_ok()
+        };
+        let mut ok = detached.is_empty() || send_job(0, std::mem::take(&mut gens), ctls, ahead, &scene);
+        ahead = Vec::new();
+        let mut spare: Vec<Vec<f32>> = (0..IN_FLIGHT).map(|_| vec![0.0f32; chunk * 2]).collect();
+        let mut done = 0u64;
+        while ok && done < frames {
+            let Some(mut buf) = spare.pop().or_else(|| empty_rx.recv().ok()) else { break };
+            let n = (frames - done).min(chunk as u64) as usize;
+            let out = &mut buf[..n * 2];
+            if detached.is_empty() {
+                scene.fill(out);
+            } else {
+                let Ok((g, c, ready)) = res_rx.recv() else { break };
+                let next = done + n as u64;
+                if next < frames {
+                    // The helper renders the next chunk while this one is mixed.
+                    let back = std::mem::replace(&mut ahead, ready);
+                    let back = if back.is_empty() { vec![0.0f32; stride * detached.len()] } else { back };
+                    ok = send_job(next, g, c, back, &scene);
+                } else {
+                    ahead = ready;
+                }
+                scene.fill_with(out, &Detached { idx: &detached, buf: &ahead, stride });
+            }
+            let t0 = done as f64 / sr;
+            for s0 in (0..n).step_by(sub) {
+                let m = (n - s0).min(sub);
+                let mid = (done + s0 as u64) as f64 / sr + m as f64 / 2.0 / sr;
+                levels.push(scene.arc().at(mid).level as f64);
+            }
+            let end_s = frames as f64 / sr;
+            if t0 < FADE_IN_S || (fade_out && t0 + n as f64 / sr > end_s - FADE_OUT_S) {
+                for (i, f) in out.chunks_exact_mut(2).enumerate() {
+                    let t = t0 + i as f64 / sr;
+                    let mut g = crate::dsp::smoothstep(t / FADE_IN_S);
+                    if fade_out {
+                        g *= crate::dsp::smoothstep((end_s - t) / FADE_OUT_S);
+                    }
+                    f[0] *= g as f32;
+                    f[1] *= g as f32;
+                }
+            }
+            if full_tx.send((buf, n)).is_err() {
+                break; // the writer failed; its error is reported below
+            }
+            done += n as u64;
+            progress(0.9 * done as f64 / frames as f64);
         }
-        w.write_all(&bytes[..n * 8]).map_err(tmp_io)?;
-        done += n as u64;
-        progress(0.9 * done as f64 / frames as f64);
+        drop(full_tx);
+        drop(job_tx);
+        let meter = writer.join().unwrap_or_else(|_| Err(std::io::Error::other("writer thread panicked")));
+        (meter, done)
+    });
+    let meter = meter.map_err(tmp_io)?;
+    if written < frames {
+        return Err(tmp_io(std::io::Error::other("rendering stopped early")));
     }
-    w.flush().map_err(tmp_io)?;
-    drop(w);
 
     let measured = meter.integrated();
     let reference = if req.outcome == Outcome::Sleep {
@@ -193,4 +271,69 @@ fn apply_gain(
         progress(0.9 + 0.1 * pos as f64 / total as f64);
     }
     w.flush()
+}
+
+/// Picks the layers to render on the helper thread: greedy by cost, balancing this thread (which
+/// also mixes) against the helper and the writer (which meters). Empty for a single layer.
+fn split_layers(costs: &[f32]) -> Vec<usize> {
+    if costs.len() < 2 {
+        return Vec::new();
+    }
+    let mut order: Vec<usize> = (0..costs.len()).collect();
+    order.sort_by(|&a, &b| costs[b].total_cmp(&costs[a]).then(a.cmp(&b)));
+    // Estimated ns per frame of mixing (here) and metering plus writing (on the writer).
+    let (mut here, mut there) = (10.0f32, 6.0f32);
+    let mut out = Vec::new();
+    for i in order {
+        if there < here {
+            there += costs[i];
+            out.push(i);
+        } else {
+            here += costs[i];
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layers::Control;
+
+    /// Rendering some layers ahead on another thread gives exactly the single-thread output.
+    #[test]
+    fn detached_layers_render_bit_identical() {
+        let packs = PackLibrary::builtin_only();
+        for outcome in Outcome::ALL {
+            let req = SceneRequest {
+                outcome,
+                markers: None,
+                seed: 7,
+                minutes: Some(1.0),
+                sample_rate: RENDER_RATE,
+                preset: None,
+            };
+            let (mut a, _) = build_scene_inner(&req, &packs).unwrap();
+            let (mut b, _) = build_scene_inner(&req, &packs).unwrap();
+            let idx = split_layers(&b.layer_costs());
+            let mut gens = b.detach(&idx);
+            let chunk = 4800;
+            let stride = chunk * 2;
+            let mut ahead = vec![0.0f32; stride * idx.len()];
+            let mut ctls: Vec<Control> = Vec::new();
+            let (mut x, mut y) = (vec![0.0f32; stride], vec![0.0f32; stride]);
+            for k in 0..30u64 {
+                a.fill(&mut x);
+                ctls.clear();
+                b.controls(k * chunk as u64, stride, &mut ctls);
+                render_detached(&mut gens, &ctls, &mut ahead, stride);
+                b.fill_with(&mut y, &Detached { idx: &idx, buf: &ahead, stride });
+                assert!(
+                    x.iter().zip(&y).all(|(p, q)| p.to_bits() == q.to_bits()),
+                    "{outcome}: chunk {k} differs"
+                );
+            }
+        }
+    }
 }

@@ -43,6 +43,38 @@ struct LiveLayer {
     muted: Arc<AtomicBool>,
     gain: Ramp,
     enter_s: f64,
+    /// Rough relative render cost, for splitting layers over threads.
+    cost: f32,
+}
+
+/// Stands in for a layer whose generator was detached to render on another thread.
+struct Elsewhere;
+
+impl Generator for Elsewhere {
+    fn render(&mut self, _: &Control, out: &mut [f32]) {
+        out.fill(0.0);
+    }
+}
+
+/// Layers rendered ahead (by [`render_detached`]) for the next [`Scene::fill_with`]: `idx[j]` is
+/// the scene layer whose whole chunk sits at `buf[j * stride..][..stride]`.
+pub struct Detached<'a> {
+    pub idx: &'a [usize],
+    pub buf: &'a [f32],
+    pub stride: usize,
+}
+
+/// Renders detached generators over the blocks `ctls` describes (from [`Scene::controls`]), each
+/// generator's chunk contiguous at `buf[j * stride..]`.
+pub fn render_detached(gens: &mut [Box<dyn Generator>], ctls: &[Control], buf: &mut [f32], stride: usize) {
+    for (j, g) in gens.iter_mut().enumerate() {
+        let mut off = j * stride;
+        for c in ctls {
+            let n = c.frames * 2;
+            g.render(c, &mut buf[off..off + n]);
+            off += n;
+        }
+    }
 }
 
 /// The realtime half of a scene.
@@ -70,7 +102,50 @@ impl Scene {
         self.frame as f64 / self.sr as f64
     }
 
-    fn block(&mut self, out: &mut [f32]) {
+    /// Rough relative render cost of each layer.
+    pub fn layer_costs(&self) -> Vec<f32> {
+        self.layers.iter().map(|l| l.cost).collect()
+    }
+
+    /// Moves the generators of layers `which` out, for [`render_detached`] on another thread;
+    /// afterwards only [`Scene::fill_with`] (with their renders) gives the full scene.
+    pub fn detach(&mut self, which: &[usize]) -> Vec<Box<dyn Generator>> {
+        which.iter().map(|&i| std::mem::replace(&mut self.layers[i].generator, Box::new(Elsewhere))).collect()
+    }
+
+    /// The per-block controls of `len` interleaved samples starting at `start_frame`, exactly as
+    /// [`Source::fill`] will use them there. Appends to `out`.
+    pub fn controls(&self, start_frame: u64, len: usize, out: &mut Vec<Control>) {
+        let mut f = start_frame;
+        let mut pos = 0;
+        while pos < len {
+            let n = (len - pos).min(BLOCK * 2);
+            let frames = (n & !1) / 2;
+            let t = f as f64 / self.sr as f64 + frames as f64 / 2.0 / self.sr as f64;
+            out.push(self.control(t, frames));
+            f += frames as u64;
+            pos += n;
+        }
+    }
+
+    fn control(&self, t: f64, frames: usize) -> Control {
+        let p = self.arc.at(t);
+        Control { activity: p.activity, brightness: p.brightness, sr: self.sr, frames, mod_speed: 1.0 }
+    }
+
+    /// Like [`Source::fill`], with the detached layers' output taken from `det`; `out` must be the
+    /// chunk `det` was rendered for (same start frame and length).
+    pub fn fill_with(&mut self, out: &mut [f32], det: &Detached<'_>) {
+        let mut off = 0;
+        for chunk in out.chunks_mut(BLOCK * 2) {
+            let even = chunk.len() & !1;
+            self.block(&mut chunk[..even], Some((det, off)));
+            chunk[even..].fill(0.0);
+            off += chunk.len();
+        }
+    }
+
+    fn block(&mut self, out: &mut [f32], det: Option<(&Detached<'_>, usize)>) {
         let frames = out.len() / 2;
         let t = self.time_s() + frames as f64 / 2.0 / self.sr as f64;
         let p = self.arc.at(t);
@@ -78,9 +153,18 @@ impl Scene {
             Control { activity: p.activity, brightness: p.brightness, sr: self.sr, frames, mod_speed: 1.0 };
         out.fill(0.0);
         let mut est = 0.0f64;
-        for l in &mut self.layers {
-            let buf = &mut self.scratch[..out.len()];
-            l.generator.render(&ctl, buf);
+        for (i, l) in self.layers.iter_mut().enumerate() {
+            let ext = det.and_then(|(d, off)| {
+                d.idx.iter().position(|&k| k == i).map(|j| &d.buf[j * d.stride + off..][..out.len()])
+            });
+            let buf: &[f32] = match ext {
+                Some(b) => b,
+                None => {
+                    let buf = &mut self.scratch[..out.len()];
+                    l.generator.render(&ctl, buf);
+                    buf
+                }
+            };
             let entry = if l.enter_s > 0.0 { smoothstep((t - l.enter_s) / ENTRY_FADE_S) as f32 } else { 1.0 };
             let user = if l.muted.load(Ordering::Relaxed) {
                 0.0
@@ -90,15 +174,18 @@ impl Scene {
             let target = l.cal * user * entry;
             // User changes glide over ~50 ms (several blocks) instead of stepping.
             let next = l.gain.value + (target - l.gain.value) * (frames as f32 / (0.05 * self.sr)).min(1.0);
-            l.gain.to(next, frames);
-            let mut ms = 0.0f32;
-            for (o, s) in out.chunks_exact_mut(2).zip(buf.chunks_exact(2)) {
-                let g = l.gain.tick();
-                ms += s[0] * s[0] + s[1] * s[1];
-                o[0] += s[0] * g * l.bal_l;
-                o[1] += s[1] * g * l.bal_r;
+            // Gains as start + step * n (not accumulated), and the energy in eight partial sums,
+            // so both loops vectorise.
+            let (g0, step) = (l.gain.value, (next - l.gain.value) / frames.max(1) as f32);
+            let (bl, br) = (g0 * l.bal_l, g0 * l.bal_r);
+            let (sl, sr) = (step * l.bal_l, step * l.bal_r);
+            for (i, (o, s)) in out.chunks_exact_mut(2).zip(buf.chunks_exact(2)).enumerate() {
+                let n = (i + 1) as f32;
+                o[0] += s[0] * (bl + sl * n);
+                o[1] += s[1] * (br + sr * n);
             }
             l.gain.land(next);
+            let ms = sum_squares(buf);
             if ms.is_finite() {
                 est += (ms / frames.max(1) as f32 * l.cal * l.cal * l.k_ratio) as f64;
             }
@@ -106,31 +193,60 @@ impl Scene {
         self.agc_ms += (est - self.agc_ms) * self.agc_alpha;
         let agc = (self.target_ms / self.agc_ms.max(1e-12)).sqrt().clamp(0.5, 2.0) as f32;
         let master = agc * p.level;
-        self.master.to(master, frames);
-        for f in out.chunks_exact_mut(2) {
-            let g = self.master.tick();
-            let (l, r) = (f[0] * g, f[1] * g);
-            let peak = l.abs().max(r.abs());
-            if peak * self.limiter > CEILING {
-                self.limiter = CEILING / peak;
-            } else {
-                self.limiter += (1.0 - self.limiter) * self.release;
+        let (g0, step) = (self.master.value, (master - self.master.value) / frames.max(1) as f32);
+        let peak = out.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        if self.limiter == 1.0 && peak * g0.max(master) <= CEILING {
+            // The limiter is at rest and stays there through this block: gain and clamp only.
+            for (i, f) in out.chunks_exact_mut(2).enumerate() {
+                let g = g0 + step * (i + 1) as f32;
+                let (l, r) = (f[0] * g, f[1] * g);
+                f[0] = if l.is_finite() { l.clamp(-1.0, 1.0) } else { 0.0 };
+                f[1] = if r.is_finite() { r.clamp(-1.0, 1.0) } else { 0.0 };
             }
-            // NaN never leaves: clamp maps it away via the comparison below.
-            let (l, r) = (l * self.limiter, r * self.limiter);
-            f[0] = if l.is_finite() { l.clamp(-1.0, 1.0) } else { 0.0 };
-            f[1] = if r.is_finite() { r.clamp(-1.0, 1.0) } else { 0.0 };
+        } else {
+            for (i, f) in out.chunks_exact_mut(2).enumerate() {
+                let g = g0 + step * (i + 1) as f32;
+                let (l, r) = (f[0] * g, f[1] * g);
+                let peak = l.abs().max(r.abs());
+                if peak * self.limiter > CEILING {
+                    self.limiter = CEILING / peak;
+                } else {
+                    self.limiter += (1.0 - self.limiter) * self.release;
+                }
+                // NaN never leaves: clamp maps it away via the comparison below.
+                let (l, r) = (l * self.limiter, r * self.limiter);
+                f[0] = if l.is_finite() { l.clamp(-1.0, 1.0) } else { 0.0 };
+                f[1] = if r.is_finite() { r.clamp(-1.0, 1.0) } else { 0.0 };
+            }
+            // The release approaches 1 geometrically and would stall a few ulps short in f32;
+            // land it so the fast path above takes over again.
+            if self.limiter > 0.999_99 {
+                self.limiter = 1.0;
+            }
         }
         self.master.land(master);
         self.frame += frames as u64;
     }
 }
 
+/// Sum of squares in eight partial sums (vectorisable, deterministic).
+fn sum_squares(x: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let mut it = x.chunks_exact(8);
+    for c in &mut it {
+        for (a, v) in acc.iter_mut().zip(c) {
+            *a += v * v;
+        }
+    }
+    let tail: f32 = it.remainder().iter().map(|v| v * v).sum();
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
+}
+
 impl Source for Scene {
     fn fill(&mut self, out: &mut [f32]) {
         for chunk in out.chunks_mut(BLOCK * 2) {
             let even = chunk.len() & !1;
-            self.block(&mut chunk[..even]);
+            self.block(&mut chunk[..even], None);
             chunk[even..].fill(0.0);
         }
     }
@@ -289,6 +405,7 @@ pub fn build(plan: Plan<'_>) -> (Scene, SceneControl) {
             muted: muted.clone(),
             gain: Ramp::new(0.0),
             enter_s: spec.enter_s as f64,
+            cost: spec.kind.render_cost(),
         });
         slots.push(Slot {
             info: LayerInfo {

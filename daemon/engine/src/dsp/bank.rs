@@ -58,24 +58,36 @@ impl SineBank {
 
     /// Overwrites `out` (interleaved stereo) with the bank's sum.
     pub fn render(&mut self, out: &mut [f32]) {
-        out.fill(0.0);
-        for g in &mut self.groups {
-            for f in out.chunks_exact_mut(2) {
-                let mut l = [0.0f32; 4];
-                let mut r = [0.0f32; 4];
-                for k in 0..4 {
-                    let re = g.re[k] * g.c[k] - g.im[k] * g.s[k];
-                    let im = g.re[k] * g.s[k] + g.im[k] * g.c[k];
-                    g.re[k] = re;
-                    g.im[k] = im;
-                    g.gl[k] += g.dl[k];
-                    g.gr[k] += g.dr[k];
-                    l[k] = im * g.gl[k];
-                    r[k] = im * g.gr[k];
+        // Lanes accumulate across groups and are summed once per frame at the end (one horizontal
+        // sum per frame instead of one per group and frame).
+        const SUB: usize = 128;
+        for part in out.chunks_mut(SUB * 2) {
+            let n = part.len() / 2;
+            let mut acc_l = [[0.0f32; 4]; SUB];
+            let mut acc_r = [[0.0f32; 4]; SUB];
+            for g in &mut self.groups {
+                let (mut re, mut im, c, s) = (g.re, g.im, g.c, g.s);
+                let (mut gl, mut gr, dl, dr) = (g.gl, g.gr, g.dl, g.dr);
+                for (al, ar) in acc_l[..n].iter_mut().zip(acc_r[..n].iter_mut()) {
+                    for k in 0..4 {
+                        let r2 = re[k] * c[k] - im[k] * s[k];
+                        let i2 = re[k] * s[k] + im[k] * c[k];
+                        re[k] = r2;
+                        im[k] = i2;
+                        gl[k] += dl[k];
+                        gr[k] += dr[k];
+                        al[k] += i2 * gl[k];
+                        ar[k] += i2 * gr[k];
+                    }
                 }
-                f[0] += (l[0] + l[1]) + (l[2] + l[3]);
-                f[1] += (r[0] + r[1]) + (r[2] + r[3]);
+                (g.re, g.im, g.gl, g.gr) = (re, im, gl, gr);
             }
+            for (f, (l, r)) in part.chunks_exact_mut(2).zip(acc_l.iter().zip(&acc_r)) {
+                f[0] = (l[0] + l[1]) + (l[2] + l[3]);
+                f[1] = (r[0] + r[1]) + (r[2] + r[3]);
+            }
+        }
+        for g in &mut self.groups {
             // Back onto the unit circle once per block so rounding never grows or decays.
             for k in 0..4 {
                 let n = (g.re[k] * g.re[k] + g.im[k] * g.im[k]).sqrt();

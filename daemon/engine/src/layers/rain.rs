@@ -133,22 +133,41 @@ impl Generator for Rain {
             }
             let end = if next_on < n_on { onsets[next_on].max(start + 1) } else { c.frames };
             let used = self.active.iter().rposition(|a| *a).map_or(0, |v| v / 4 + 1);
-            for g in &mut self.groups[..used] {
-                for f in out[start * 2..end * 2].chunks_exact_mut(2) {
-                    let mut l = [0.0f32; 4];
-                    let mut r = [0.0f32; 4];
-                    for k in 0..4 {
-                        let y = g.a1[k] * g.y1[k] - g.a2[k] * g.y2[k];
-                        g.y2[k] = g.y1[k];
-                        g.y1[k] = y;
-                        g.att[k] *= g.datt[k];
-                        let v = y * (1.0 - g.att[k]);
-                        l[k] = v * g.gl[k];
-                        r[k] = v * g.gr[k];
+            // Lanes accumulate across groups; one horizontal sum per frame at the end.
+            const SUB: usize = 128;
+            let mut p0 = start;
+            while p0 < end {
+                let p1 = end.min(p0 + SUB);
+                let mut acc_l = [[0.0f32; 4]; SUB];
+                let mut acc_r = [[0.0f32; 4]; SUB];
+                // Two groups side by side: each resonator is a serial chain, so interleaving two
+                // keeps the pipeline busy.
+                for pair in self.groups[..used].chunks_mut(2) {
+                    let mut st = [Group::default(); 2];
+                    st[..pair.len()].copy_from_slice(pair);
+                    for (al, ar) in acc_l[..p1 - p0].iter_mut().zip(acc_r[..p1 - p0].iter_mut()) {
+                        for g in &mut st {
+                            for k in 0..4 {
+                                let y = g.a1[k] * g.y1[k] - g.a2[k] * g.y2[k];
+                                g.y2[k] = g.y1[k];
+                                g.y1[k] = y;
+                                g.att[k] *= g.datt[k];
+                                let v = y * (1.0 - g.att[k]);
+                                al[k] += v * g.gl[k];
+                                ar[k] += v * g.gr[k];
+                            }
+                        }
                     }
-                    f[0] += (l[0] + l[1]) + (l[2] + l[3]);
-                    f[1] += (r[0] + r[1]) + (r[2] + r[3]);
+                    let n = pair.len();
+                    pair.copy_from_slice(&st[..n]);
                 }
+                if used > 0 {
+                    for (f, (l, r)) in out[p0 * 2..p1 * 2].chunks_exact_mut(2).zip(acc_l.iter().zip(&acc_r)) {
+                        f[0] += (l[0] + l[1]) + (l[2] + l[3]);
+                        f[1] += (r[0] + r[1]) + (r[2] + r[3]);
+                    }
+                }
+                p0 = p1;
             }
             start = end;
         }
