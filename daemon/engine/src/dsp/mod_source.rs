@@ -56,6 +56,11 @@ impl Ramp {
         self.value += self.step;
         self.value
     }
+    /// Per-sample increment of the current ramp.
+    #[inline]
+    pub fn step(&self) -> f32 {
+        self.step
+    }
     /// Ends the ramp exactly on `target` (removes float accumulation error).
     #[inline]
     pub fn land(&mut self, target: f32) {

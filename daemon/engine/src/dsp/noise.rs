@@ -46,11 +46,42 @@ impl Noise {
         }
     }
 
-    /// Fills a block (one channel, contiguous).
-    #[inline]
+    /// Fills a block (one channel, contiguous): the same values as [`Noise::tick`], with the
+    /// colour chosen once per block and the filter state in registers.
     pub fn fill(&mut self, out: &mut [f32]) {
-        for s in out {
-            *s = self.tick();
+        for s in out.iter_mut() {
+            *s = self.rng.bipolar();
+        }
+        self.color_in_place(out);
+    }
+
+    /// Turns white noise in `out` into this source's colour.
+    fn color_in_place(&mut self, out: &mut [f32]) {
+        match self.color {
+            Color::White => {
+                for s in out {
+                    *s *= 1.2;
+                }
+            }
+            Color::Pink => {
+                let [mut b0, mut b1, mut b2] = self.b;
+                for s in out {
+                    let w = *s;
+                    b0 = 0.99765 * b0 + w * 0.099_046;
+                    b1 = 0.963 * b1 + w * 0.296_516_4;
+                    b2 = 0.57 * b2 + w * 1.052_691_3;
+                    *s = (b0 + b1 + b2 + w * 0.1848) * 0.28;
+                }
+                self.b = [b0, b1, b2];
+            }
+            Color::Brown => {
+                let mut y = self.brown;
+                for s in out {
+                    y = y * 0.998 + *s * 0.0625;
+                    *s = y * 1.6;
+                }
+                self.brown = y;
+            }
         }
     }
 }

@@ -55,12 +55,20 @@ impl Generator for NoiseBed {
         self.fr.set(fc * 1.03, 0.7, c.sr);
         let lvl = 1.0 - 0.35 * self.depth * self.swell.step(dt, rate * 0.7);
         self.level.to(lvl, c.frames);
-        for f in out.chunks_exact_mut(2) {
-            let g = self.level.tick();
-            let a = self.l.tick();
-            let b = self.r.tick();
-            f[0] = self.fl.lp(a) * g;
-            f[1] = self.fr.lp(self.width_side * b + self.width_mid * a) * g;
+        // Noise for both channels first (independent chains), then the filters.
+        const SUB: usize = 128;
+        let mut off = 0;
+        for part in out.chunks_mut(SUB * 2) {
+            let n = part.len() / 2;
+            let (mut a, mut b) = ([0.0f32; SUB], [0.0f32; SUB]);
+            self.l.fill(&mut a[..n]);
+            self.r.fill(&mut b[..n]);
+            for (i, f) in part.chunks_exact_mut(2).enumerate() {
+                let g = self.level.value + self.level.step() * (off + i + 1) as f32;
+                f[0] = self.fl.lp(a[i]) * g;
+                f[1] = self.fr.lp(self.width_side * b[i] + self.width_mid * a[i]) * g;
+            }
+            off += n;
         }
         self.level.land(lvl);
     }

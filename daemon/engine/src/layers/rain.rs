@@ -104,9 +104,17 @@ impl Generator for Rain {
         let cap = VOICES as f32 / (8.0 * MAX_DECAY_S);
         let rate = self.density.at(c).clamp(0.0, cap);
         let hiss = self.hiss_level * 0.5;
-        for f in out.chunks_exact_mut(2) {
-            f[0] = self.hpl.hp(self.bl.lp(self.hiss_l.tick())) * hiss;
-            f[1] = self.hpr.hp(self.br.lp(self.hiss_r.tick())) * hiss;
+        // Noise for both channels first (independent chains), then the filters.
+        const HSUB: usize = 128;
+        for part in out.chunks_mut(HSUB * 2) {
+            let n = part.len() / 2;
+            let (mut a, mut b) = ([0.0f32; HSUB], [0.0f32; HSUB]);
+            self.hiss_l.fill(&mut a[..n]);
+            self.hiss_r.fill(&mut b[..n]);
+            for (f, (x, y)) in part.chunks_exact_mut(2).zip(a.iter().zip(&b)) {
+                f[0] = self.hpl.hp(self.bl.lp(*x)) * hiss;
+                f[1] = self.hpr.hp(self.br.lp(*y)) * hiss;
+            }
         }
         // Drop onsets within this block, as frame offsets (at most one per lane).
         let mut onsets = [usize::MAX; VOICES];
