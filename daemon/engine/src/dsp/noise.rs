@@ -55,6 +55,24 @@ impl Noise {
         self.color_in_place(out);
     }
 
+    /// [`Noise::fill`] for two sources at once (a stereo pair): the two generators' serial chains
+    /// run side by side. Same values as two separate fills.
+    pub fn fill_pair(a: &mut Noise, b: &mut Noise, out_a: &mut [f32], out_b: &mut [f32]) {
+        for (x, y) in out_a.iter_mut().zip(out_b.iter_mut()) {
+            *x = a.rng.bipolar();
+            *y = b.rng.bipolar();
+        }
+        let n = out_a.len().min(out_b.len());
+        for s in &mut out_a[n..] {
+            *s = a.rng.bipolar();
+        }
+        for s in &mut out_b[n..] {
+            *s = b.rng.bipolar();
+        }
+        a.color_in_place(out_a);
+        b.color_in_place(out_b);
+    }
+
     /// Turns white noise in `out` into this source's colour.
     fn color_in_place(&mut self, out: &mut [f32]) {
         match self.color {

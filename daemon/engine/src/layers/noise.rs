@@ -61,8 +61,7 @@ impl Generator for NoiseBed {
         for part in out.chunks_mut(SUB * 2) {
             let n = part.len() / 2;
             let (mut a, mut b) = ([0.0f32; SUB], [0.0f32; SUB]);
-            self.l.fill(&mut a[..n]);
-            self.r.fill(&mut b[..n]);
+            Noise::fill_pair(&mut self.l, &mut self.r, &mut a[..n], &mut b[..n]);
             for (i, f) in part.chunks_exact_mut(2).enumerate() {
                 let g = self.level.value + self.level.step() * (off + i + 1) as f32;
                 f[0] = self.fl.lp(a[i]) * g;

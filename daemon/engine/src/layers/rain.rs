@@ -109,8 +109,7 @@ impl Generator for Rain {
         for part in out.chunks_mut(HSUB * 2) {
             let n = part.len() / 2;
             let (mut a, mut b) = ([0.0f32; HSUB], [0.0f32; HSUB]);
-            self.hiss_l.fill(&mut a[..n]);
-            self.hiss_r.fill(&mut b[..n]);
+            Noise::fill_pair(&mut self.hiss_l, &mut self.hiss_r, &mut a[..n], &mut b[..n]);
             for (f, (x, y)) in part.chunks_exact_mut(2).zip(a.iter().zip(&b)) {
                 f[0] = self.hpl.hp(self.bl.lp(*x)) * hiss;
                 f[1] = self.hpr.hp(self.br.lp(*y)) * hiss;
