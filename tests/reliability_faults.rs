@@ -47,6 +47,9 @@ fn remaining(st: &Value) -> f64 {
 
 // ---------------------------------------------------------------- (a) config file faults
 
+/// Something done to the config file while the daemon runs.
+type Breakage = Box<dyn Fn(&Path)>;
+
 #[test]
 fn a_broken_config_file_is_named_and_the_last_good_settings_stay() {
     let env = Env::new();
@@ -54,7 +57,7 @@ fn a_broken_config_file_is_named_and_the_last_good_settings_stay() {
     let d = Daemon::start_in(env);
     let file = d.env.config_file();
     let name = file.display().to_string();
-    let breakages: Vec<(&str, Box<dyn Fn(&Path)>)> = vec![
+    let breakages: Vec<(&str, Breakage)> = vec![
         (
             "garbage bytes",
             Box::new(|f: &Path| std::fs::write(f, b"\x00\xff\xfe garbage \x89PNG\r\n\x1a\n").unwrap()),
