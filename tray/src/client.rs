@@ -18,37 +18,8 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tracing::{debug, info, warn};
 use zbus::proxy::CacheProperties;
 
-#[zbus::proxy(
-    interface = "org.sonora.Sonora1",
-    default_service = "org.sonora.Sonora1",
-    default_path = "/org/sonora/Sonora1"
-)]
-pub trait Sonora {
-    /// One protocol request line in, one reply line out.
-    fn call(&self, request_json: &str) -> zbus::Result<String>;
-    fn status(&self) -> zbus::Result<String>;
-    fn start(&self, outcome: &str, minutes: f64) -> zbus::Result<String>;
-    fn stop(&self) -> zbus::Result<String>;
-    fn toggle(&self, outcome: &str) -> zbus::Result<String>;
-
-    #[zbus(property)]
-    fn state(&self) -> zbus::Result<String>;
-    #[zbus(property)]
-    fn outcome(&self) -> zbus::Result<String>;
-    #[zbus(property)]
-    fn volume(&self) -> zbus::Result<f64>;
-    #[zbus(property)]
-    fn set_volume(&self, volume: f64) -> zbus::Result<()>;
-    #[zbus(property)]
-    fn ends_at(&self) -> zbus::Result<String>;
-    #[zbus(property)]
-    fn status_json(&self) -> zbus::Result<String>;
-    #[zbus(property)]
-    fn schedule_paused(&self) -> zbus::Result<bool>;
-
-    #[zbus(signal)]
-    fn event(&self, event_json: String) -> zbus::Result<()>;
-}
+// The daemon's D-Bus interface, defined once in the client crate.
+pub use sonora_client::dbus::SonoraProxy;
 
 /// What a menu item asks of the daemon.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -331,7 +331,9 @@ pub fn summary(report: &VoiceReport, baseline: &Baseline) -> String {
             format!("You sound {} and {last}", parts.join(", "))
         }
     };
+    // Before a personal baseline exists the reading is against population defaults: always low.
     let conf = match report.confidence {
+        _ if !personal => "low",
         c if c < 0.3 => "low",
         c if c < 0.6 => "moderate",
         _ => "good",

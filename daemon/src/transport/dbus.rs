@@ -10,7 +10,6 @@ use futures_util::StreamExt;
 use sonora_proto::command::{StartArgs, ToggleArgs, VolumeArgs};
 use sonora_proto::paths::{DBUS_NAME, DBUS_PATH};
 use sonora_proto::{Command, Event, Outcome, Reply, Request, Status};
-use std::time::Duration;
 use tokio::sync::watch;
 use zbus::fdo;
 use zbus::object_server::SignalEmitter;
@@ -117,31 +116,12 @@ impl SonoraIface {
 
 /// Keeps the interface registered for as long as the daemon runs, reconnecting when the bus
 /// comes back after going away.
-pub async fn serve(core: CoreHandle, mut shutdown: watch::Receiver<bool>) {
-    let mut warned = false;
-    loop {
-        match serve_once(&core, &mut shutdown).await {
-            Ok(true) => return,
-            Ok(false) => {
-                tracing::warn!("lost the session bus; the socket keeps working, retrying D-Bus");
-                warned = false;
-            }
-            Err(e) => {
-                if !warned {
-                    tracing::warn!(error = %e, "D-Bus not available; the socket keeps working, retrying");
-                    warned = true;
-                }
-            }
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(3)) => {}
-            _ = shutdown.changed() => return,
-        }
-    }
+pub async fn serve(core: CoreHandle, shutdown: watch::Receiver<bool>) {
+    super::keep_on_bus("the control interface", shutdown, |sd| serve_once(core.clone(), sd)).await
 }
 
 /// Returns Ok(true) on shutdown, Ok(false) when the bus went away.
-async fn serve_once(core: &CoreHandle, shutdown: &mut watch::Receiver<bool>) -> zbus::Result<bool> {
+async fn serve_once(core: CoreHandle, mut shutdown: watch::Receiver<bool>) -> zbus::Result<bool> {
     let status: Status = match core.call(Command::Status).await {
         Ok(v) => serde_json::from_value(v).unwrap_or_else(|_| Status::idle(0.0)),
         Err(_) => return Ok(true),

@@ -22,7 +22,6 @@ use sonora_proto::command::{StartArgs, VolumeArgs};
 use sonora_proto::paths::MPRIS_NAME;
 use sonora_proto::{Command, Event, Outcome, StateKind, Status};
 use std::collections::HashMap;
-use std::time::Duration;
 use tokio::sync::watch;
 use zbus::fdo;
 use zbus::zvariant::{ObjectPath, OwnedValue, Str, Value};
@@ -308,31 +307,12 @@ impl Player {
 
 /// Keeps `org.mpris.MediaPlayer2.sonora` registered for as long as the daemon runs, registering
 /// again when the bus comes back. Spawn it beside `transport::dbus::serve`.
-pub async fn serve(core: CoreHandle, mut shutdown: watch::Receiver<bool>) {
-    let mut warned = false;
-    loop {
-        match serve_once(&core, &mut shutdown).await {
-            Ok(true) => return,
-            Ok(false) => {
-                tracing::warn!("lost the session bus; retrying MPRIS");
-                warned = false;
-            }
-            Err(e) => {
-                if !warned {
-                    tracing::warn!(error = %e, "MPRIS not available (media keys will not reach Sonora); retrying");
-                    warned = true;
-                }
-            }
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(3)) => {}
-            _ = shutdown.changed() => return,
-        }
-    }
+pub async fn serve(core: CoreHandle, shutdown: watch::Receiver<bool>) {
+    super::keep_on_bus("MPRIS (media keys)", shutdown, |sd| serve_once(core.clone(), sd)).await
 }
 
 /// Returns Ok(true) on shutdown, Ok(false) when the bus went away.
-async fn serve_once(core: &CoreHandle, shutdown: &mut watch::Receiver<bool>) -> zbus::Result<bool> {
+async fn serve_once(core: CoreHandle, mut shutdown: watch::Receiver<bool>) -> zbus::Result<bool> {
     let status: Status = match core.call(Command::Status).await {
         Ok(v) => serde_json::from_value(v).unwrap_or_else(|_| Status::idle(0.0)),
         Err(_) => return Ok(true),
