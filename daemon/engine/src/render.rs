@@ -94,8 +94,9 @@ pub fn render_wav_with_control(
     let mut w = BufWriter::with_capacity(1 << 20, File::create(&tmp).map_err(tmp_io)?);
     w.write_all(&wav_header(frames)).map_err(tmp_io)?;
     let sub = (RENDER_RATE / 10) as usize; // one 100 ms meter sub-block
-    // Four sub-blocks per chunk: fewer hand-overs between the threads below.
-    let chunk = 4 * sub;
+    // One second per chunk: few hand-overs between the threads below (waiting threads spin a
+    // little before they sleep, which costs CPU time on a busy machine).
+    let chunk = 10 * sub;
     // Level of the arc per sub-block, for the sleep bed measurement.
     let mut levels: Vec<f64> = Vec::with_capacity((frames / sub as u64 + 1) as usize);
     let fade_out = req.outcome != Outcome::Sleep;
