@@ -124,3 +124,23 @@ fn call_carries_any_request_and_reports_bad_ones() {
     let r = call(r#"{"id":6,"cmd":"nope"}"#);
     assert_eq!(r["error"]["code"], "unknown_command");
 }
+
+#[test]
+fn the_latest_checkin_is_a_property() {
+    let d = Daemon::start();
+    d.wait_for_dbus();
+    let wav = d.env.root.join("v.wav");
+    sonora_tests::speak("When the sunlight strikes raindrops in the air, they act as a prism.", &wav, &[]);
+    d.ctl_json(&["checkin", "--file", wav.to_str().unwrap()]);
+    let out = d
+        .env
+        .command("busctl")
+        .args(["--user", "--json=short", "get-property", "org.sonora.Sonora1", "/org/sonora/Sonora1"])
+        .args(["org.sonora.Sonora1", "LastCheckinJson"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report: Value = serde_json::from_str(v["data"].as_str().unwrap()).unwrap();
+    assert_eq!(report["quality"]["ok"], true, "{report}");
+    assert!(report["markers"]["stress"].is_number() && report["summary"].is_string());
+}

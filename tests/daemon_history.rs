@@ -56,3 +56,20 @@ fn history_export_rate_and_forget() {
     assert_eq!(d.ctl_json(&["history"]).as_array().unwrap().len(), 0);
     assert_eq!(d.ctl(&["forget"]).status.code(), Some(4), "forget needs --all or --before");
 }
+
+#[test]
+fn a_corrupt_history_file_is_reported_and_sessions_still_play() {
+    let env = sonora_tests::Env::new();
+    let db = env.data.join("sonora").join("history.db");
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    std::fs::write(&db, vec![0x5a; 8192]).unwrap();
+    let d = Daemon::start_in(env);
+    let st = d.ctl_json(&["start", "calm"]);
+    assert_eq!(st["state"], "playing", "sessions play without a history");
+    let out = d.ctl(&["history"]);
+    assert_eq!(out.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("history.db") && err.contains("storage"), "the error names the file: {err}");
+    assert!(d.log_text().contains("history.db"), "and so does the log");
+    assert_eq!(std::fs::read(&db).unwrap(), vec![0x5a; 8192], "the damaged file is left as it was");
+}

@@ -211,3 +211,22 @@ fn a_paused_schedule_fires_nothing_and_a_manual_session_is_not_interrupted() {
     .expect("an entry without check-in starts its session by itself");
     assert_eq!(st["outcome"], "sleep");
 }
+
+#[test]
+fn an_unanswered_prompt_plays_at_a_gentle_volume() {
+    let env = evening_env(WIND_DOWN);
+    // The shortest answer time the config allows (real seconds).
+    env.write_config(&format!("checkin_seconds = 2.0\nprompt_timeout_s = 5.0\nvolume = 0.8\n{WIND_DOWN}"));
+    let desk = Desktop::start(&env);
+    let d = Daemon::start_in(env);
+    desk.wait_for_prompt();
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(d.ctl_json(&["status"])["state"], "idle", "still waiting for an answer");
+    let st = wait_until(Duration::from_secs(6), || {
+        let st = d.ctl_json(&["status"]);
+        (st["state"] == "playing").then_some(st)
+    })
+    .expect("no answer: the default (Just play) happens");
+    assert_eq!(st["outcome"], "sleep");
+    assert_eq!(st["volume"], 0.35, "at the gentle volume");
+}

@@ -23,9 +23,11 @@ pub enum InstanceError {
 pub fn acquire(socket: &Path) -> Result<InstanceLock, InstanceError> {
     let path = socket.with_extension("lock");
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| InstanceError::Io { path: path.clone(), source: e })?;
+        secure_dir(dir).map_err(|e| InstanceError::Io { path: dir.to_path_buf(), source: e })?;
     }
+    use std::os::unix::fs::OpenOptionsExt;
     let file = std::fs::OpenOptions::new()
+        .custom_flags(libc::O_NOFOLLOW)
         .create(true)
         .truncate(false)
         .write(true)
@@ -37,4 +39,25 @@ pub fn acquire(socket: &Path) -> Result<InstanceLock, InstanceError> {
         return Err(InstanceError::AlreadyRunning(path));
     }
     Ok(InstanceLock { _file: file })
+}
+
+/// Creates the runtime folder (0700) and makes sure it is a real folder owned by this user, so
+/// another user cannot pre-create it (the fallback lives in a shared temp dir) or plant a link.
+fn secure_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    match std::fs::create_dir_all(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e),
+    }
+    let meta = std::fs::symlink_metadata(dir)?;
+    // SAFETY: getuid has no preconditions.
+    let me = unsafe { libc::getuid() };
+    if !meta.is_dir() || meta.uid() != me {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            format!("{} is not a folder owned by you (uid {me}); refusing to use it", dir.display()),
+        ));
+    }
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
 }

@@ -27,6 +27,8 @@ pub trait Sonora {
     fn status_json(&self) -> zbus::Result<String>;
     #[zbus(property)]
     fn schedule_paused(&self) -> zbus::Result<bool>;
+    #[zbus(property)]
+    fn last_checkin_json(&self) -> zbus::Result<String>;
 
     #[zbus(signal)]
     fn event(&self, event_json: &str) -> zbus::Result<()>;

@@ -99,12 +99,15 @@ impl SessionArc {
                     brightness: (0.3 + 0.7 * (s + 0.5 * e) - 0.4 * f).clamp(0.0, 1.0),
                     level: crate::dsp::db_to_amp(-6.0 * f),
                 };
-                let mood = if s >= 0.4 && s >= f {
+                // The words follow the raw readings with the thresholds the check-in summary uses
+                // (sonora_analysis::summary: 0.65 and up is "a little"), so the two never disagree.
+                let (rs, re, rf) = (clamp01(m.stress), clamp01(m.energy), clamp01(m.fatigue));
+                let mood = if rs >= 0.65 && rs >= rf {
                     Mood::Tense
-                } else if e >= 0.4 && e >= f {
-                    Mood::Lively
-                } else if f >= 0.3 {
+                } else if rf >= 0.65 {
                     Mood::Tired
+                } else if re >= 0.65 {
+                    Mood::Lively
                 } else {
                     Mood::Settled
                 };

@@ -17,6 +17,8 @@ use zbus::object_server::SignalEmitter;
 pub struct SonoraIface {
     core: CoreHandle,
     status: Status,
+    /// The latest check-in reply as JSON ("" before any in this run of the daemon).
+    last_checkin: String,
 }
 
 fn outcome_arg(s: &str) -> fdo::Result<Outcome> {
@@ -109,6 +111,12 @@ impl SonoraIface {
         self.status.schedule_paused
     }
 
+    /// The latest check-in (the `checkin` reply: features, markers, confidence, summary) as JSON.
+    #[zbus(property)]
+    fn last_checkin_json(&self) -> String {
+        self.last_checkin.clone()
+    }
+
     /// Every event of the socket's event stream, as its JSON line.
     #[zbus(signal)]
     async fn event(emitter: &SignalEmitter<'_>, event_json: &str) -> zbus::Result<()>;
@@ -127,7 +135,7 @@ async fn serve_once(core: CoreHandle, mut shutdown: watch::Receiver<bool>) -> zb
         Err(_) => return Ok(true),
     };
     let mut events = core.subscribe();
-    let iface = SonoraIface { core: core.clone(), status };
+    let iface = SonoraIface { core: core.clone(), status, last_checkin: String::new() };
     let conn =
         zbus::connection::Builder::session()?.serve_at(DBUS_PATH, iface)?.name(DBUS_NAME)?.build().await?;
     tracing::info!(name = DBUS_NAME, path = DBUS_PATH, "D-Bus interface registered");
@@ -141,8 +149,14 @@ async fn serve_once(core: CoreHandle, mut shutdown: watch::Receiver<bool>) -> zb
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => Event::Lagged { missed },
                     Err(_) => return Ok(true),
                 };
-                if let Event::State(st) = &ev {
-                    update_properties(&iface_ref, st.clone()).await;
+                match &ev {
+                    Event::State(st) => update_properties(&iface_ref, st.clone()).await,
+                    Event::Checkin(report) => {
+                        let mut iface = iface_ref.get_mut().await;
+                        iface.last_checkin = serde_json::to_string(report).unwrap_or_default();
+                        let _ = iface.last_checkin_json_changed(iface_ref.signal_emitter()).await;
+                    }
+                    _ => {}
                 }
                 let _ = SonoraIface::event(iface_ref.signal_emitter(), &ev.to_line()).await;
             }
