@@ -266,7 +266,7 @@ async fn watch(
             event = events.next() => {
                 let event = event.ok_or(ClientError::StreamEnded)?;
                 if let Ok(args) = event.args() {
-                    match serde_json::from_str::<sonora_proto::Event>(&args.event_json) {
+                    match serde_json::from_str::<sonora_proto::Event>(args.event_json) {
                         Ok(sonora_proto::Event::State(status)) => send_status(tx, status),
                         Ok(sonora_proto::Event::Error(e)) => warn!("daemon reports: {e}"),
                         Ok(other) => debug!("event: {other:?}"),
