@@ -28,22 +28,8 @@ pub enum ViaArg {
     Auto,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum OutcomeArg {
-    Calm,
-    Focus,
-    Sleep,
-}
-
-impl From<OutcomeArg> for sonora_proto::Outcome {
-    fn from(o: OutcomeArg) -> Self {
-        match o {
-            OutcomeArg::Calm => sonora_proto::Outcome::Calm,
-            OutcomeArg::Focus => sonora_proto::Outcome::Focus,
-            OutcomeArg::Sleep => sonora_proto::Outcome::Sleep,
-        }
-    }
-}
+/// The same outcome argument as `sonorad render --outcome`.
+pub use sonorad_cli::OutcomeArg;
 
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
