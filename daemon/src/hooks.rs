@@ -300,27 +300,12 @@ mod tests {
     fn checkin_and_error_env() {
         let h = Hooks::new("/bin/true");
         let report = VoiceReport {
-            duration_s: 6.0,
-            sample_rate: 16000,
             speech_s: 4.0,
             voiced_fraction: 0.6,
-            f0_mean_hz: None,
-            f0_median_hz: None,
-            f0_sd_st: None,
-            f0_p5_hz: None,
-            f0_p95_hz: None,
-            intensity_mean_db: None,
-            jitter_local: None,
-            shimmer_local: None,
-            hnr_db: None,
-            speech_rate_syl_s: None,
-            pause_fraction: None,
-            spectral_centroid_hz: None,
-            alpha_ratio_db: None,
             markers: Some(Markers { stress: 0.7, fatigue: 0.2, energy: 0.5 }),
             confidence: 0.4,
             quality: Quality { ok: true, reason: None },
-            frames: None,
+            ..VoiceReport::empty(6.0, 16000)
         };
         let ev = Event::Checkin(Box::new(CheckinReport {
             report,

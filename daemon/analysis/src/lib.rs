@@ -181,29 +181,7 @@ pub fn analyze(audio: &Audio, opts: &AnalyzeOptions) -> VoiceReport {
 }
 
 fn empty_report(duration_s: f64, sample_rate: u32) -> VoiceReport {
-    VoiceReport {
-        duration_s: round(duration_s, 3),
-        sample_rate,
-        speech_s: 0.0,
-        voiced_fraction: 0.0,
-        f0_mean_hz: None,
-        f0_median_hz: None,
-        f0_sd_st: None,
-        f0_p5_hz: None,
-        f0_p95_hz: None,
-        intensity_mean_db: None,
-        jitter_local: None,
-        shimmer_local: None,
-        hnr_db: None,
-        speech_rate_syl_s: None,
-        pause_fraction: None,
-        spectral_centroid_hz: None,
-        alpha_ratio_db: None,
-        markers: None,
-        confidence: 0.0,
-        quality: Quality { ok: false, reason: None },
-        frames: None,
-    }
+    VoiceReport::empty(round(duration_s, 3), sample_rate)
 }
 
 fn round(v: f64, digits: i32) -> f64 {

@@ -353,27 +353,12 @@ mod summary_tests {
 
     fn report(stress: f64, fatigue: f64, energy: f64, confidence: f64) -> VoiceReport {
         VoiceReport {
-            duration_s: 5.0,
-            sample_rate: 16_000,
             speech_s: 4.0,
             voiced_fraction: 0.6,
-            f0_mean_hz: None,
-            f0_median_hz: None,
-            f0_sd_st: None,
-            f0_p5_hz: None,
-            f0_p95_hz: None,
-            intensity_mean_db: None,
-            jitter_local: None,
-            shimmer_local: None,
-            hnr_db: None,
-            speech_rate_syl_s: None,
-            pause_fraction: None,
-            spectral_centroid_hz: None,
-            alpha_ratio_db: None,
             markers: Some(Markers { stress, fatigue, energy }),
             confidence,
             quality: Quality { ok: true, reason: None },
-            frames: None,
+            ..VoiceReport::empty(5.0, 16_000)
         }
     }
 

@@ -212,6 +212,36 @@ pub struct VoiceReport {
     pub frames: Option<Vec<PitchFrame>>,
 }
 
+impl VoiceReport {
+    /// A report with nothing measured yet: every feature null, no markers, quality not ok.
+    /// The analyser starts from it, and tests fill in only what they need.
+    pub fn empty(duration_s: f64, sample_rate: u32) -> VoiceReport {
+        VoiceReport {
+            duration_s,
+            sample_rate,
+            speech_s: 0.0,
+            voiced_fraction: 0.0,
+            f0_mean_hz: None,
+            f0_median_hz: None,
+            f0_sd_st: None,
+            f0_p5_hz: None,
+            f0_p95_hz: None,
+            intensity_mean_db: None,
+            jitter_local: None,
+            shimmer_local: None,
+            hnr_db: None,
+            speech_rate_syl_s: None,
+            pause_fraction: None,
+            spectral_centroid_hz: None,
+            alpha_ratio_db: None,
+            markers: None,
+            confidence: 0.0,
+            quality: Quality { ok: false, reason: None },
+            frames: None,
+        }
+    }
+}
+
 /// What the personal baseline made of a check-in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BaselineInfo {
