@@ -177,13 +177,7 @@ impl Scene {
             // Gains as start + step * n (not accumulated), and the energy in eight partial sums,
             // so both loops vectorise.
             let (g0, step) = (l.gain.value, (next - l.gain.value) / frames.max(1) as f32);
-            let (bl, br) = (g0 * l.bal_l, g0 * l.bal_r);
-            let (sl, sr) = (step * l.bal_l, step * l.bal_r);
-            for (i, (o, s)) in out.chunks_exact_mut(2).zip(buf.chunks_exact(2)).enumerate() {
-                let n = (i + 1) as f32;
-                o[0] += s[0] * (bl + sl * n);
-                o[1] += s[1] * (br + sr * n);
-            }
+            mix_ramped(out, buf, [g0 * l.bal_l, g0 * l.bal_r], [step * l.bal_l, step * l.bal_r]);
             l.gain.land(next);
             let ms = sum_squares(buf);
             if ms.is_finite() {
@@ -197,12 +191,7 @@ impl Scene {
         let peak = out.iter().fold(0.0f32, |m, v| m.max(v.abs()));
         if self.limiter == 1.0 && peak * g0.max(master) <= CEILING {
             // The limiter is at rest and stays there through this block: gain and clamp only.
-            for (i, f) in out.chunks_exact_mut(2).enumerate() {
-                let g = g0 + step * (i + 1) as f32;
-                let (l, r) = (f[0] * g, f[1] * g);
-                f[0] = if l.is_finite() { l.clamp(-1.0, 1.0) } else { 0.0 };
-                f[1] = if r.is_finite() { r.clamp(-1.0, 1.0) } else { 0.0 };
-            }
+            gain_clamp(out, g0, step);
         } else {
             for (i, f) in out.chunks_exact_mut(2).enumerate() {
                 let g = g0 + step * (i + 1) as f32;
@@ -226,6 +215,70 @@ impl Scene {
         }
         self.master.land(master);
         self.frame += frames as u64;
+    }
+}
+
+/// Frames handled per step of the vectorised loops below (eight interleaved samples).
+const LANE_FRAMES: usize = 4;
+
+/// `out += buf * gain`, interleaved stereo, the gain of frame `i` being `g0 + step * (i + 1)` per
+/// channel. Gains are computed as `base + inc * k` over fixed-size lanes (not accumulated), so the
+/// loop vectorises and rounding never builds up.
+fn mix_ramped(out: &mut [f32], buf: &[f32], g0: [f32; 2], step: [f32; 2]) {
+    const W: usize = LANE_FRAMES * 2;
+    let mut base = [0.0f32; W];
+    let mut inc = [0.0f32; W];
+    for j in 0..W {
+        base[j] = g0[j % 2] + step[j % 2] * (j / 2 + 1) as f32;
+        inc[j] = step[j % 2] * LANE_FRAMES as f32;
+    }
+    let mut o_it = out.chunks_exact_mut(W);
+    let mut b_it = buf.chunks_exact(W);
+    let mut k = 0usize;
+    for (o, b) in (&mut o_it).zip(&mut b_it) {
+        let kf = k as f32;
+        for j in 0..W {
+            o[j] += b[j] * (base[j] + inc[j] * kf);
+        }
+        k += 1;
+    }
+    let first = k * LANE_FRAMES;
+    for (i, (o, b)) in
+        o_it.into_remainder().chunks_exact_mut(2).zip(b_it.remainder().chunks_exact(2)).enumerate()
+    {
+        let n = (first + i + 1) as f32;
+        o[0] += b[0] * (g0[0] + step[0] * n);
+        o[1] += b[1] * (g0[1] + step[1] * n);
+    }
+}
+
+/// Applies the master gain ramp `g0 + step * (i + 1)` and the output guard: clamped to [-1, 1],
+/// anything non-finite replaced by silence. Vectorised like [`mix_ramped`].
+fn gain_clamp(out: &mut [f32], g0: f32, step: f32) {
+    const W: usize = LANE_FRAMES * 2;
+    let mut base = [0.0f32; W];
+    for (j, b) in base.iter_mut().enumerate() {
+        *b = g0 + step * (j / 2 + 1) as f32;
+    }
+    let inc = step * LANE_FRAMES as f32;
+    #[inline(always)]
+    fn guard(v: f32) -> f32 {
+        if v.is_finite() { v.clamp(-1.0, 1.0) } else { 0.0 }
+    }
+    let mut it = out.chunks_exact_mut(W);
+    let mut k = 0usize;
+    for o in &mut it {
+        let kf = k as f32;
+        for j in 0..W {
+            o[j] = guard(o[j] * (base[j] + inc * kf));
+        }
+        k += 1;
+    }
+    let first = k * LANE_FRAMES;
+    for (i, f) in it.into_remainder().chunks_exact_mut(2).enumerate() {
+        let g = g0 + step * (first + i + 1) as f32;
+        f[0] = guard(f[0] * g);
+        f[1] = guard(f[1] * g);
     }
 }
 

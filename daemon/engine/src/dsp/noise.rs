@@ -17,17 +17,23 @@ pub struct Noise {
     color: Color,
     rng: Rng,
     b: [f32; 3],
-    brown: f32,
 }
 
 impl Noise {
     pub fn new(color: Color, rng: Rng) -> Self {
-        Noise { color, rng, b: [0.0; 3], brown: 0.0 }
+        Noise { color, rng, b: [0.0; 3] }
     }
 
+    /// The next white sample in [-1, 1), before colouring.
     #[inline]
-    pub fn tick(&mut self) -> f32 {
-        let w = self.rng.bipolar();
+    pub fn white(&mut self) -> f32 {
+        self.rng.bipolar()
+    }
+
+    /// Colours one white sample. Layers colour inside the loop that also filters, so the
+    /// colour filter's serial chain overlaps the others instead of running as a pass of its own.
+    #[inline]
+    pub fn color(&mut self, w: f32) -> f32 {
         match self.color {
             // Uniform [-1,1) has RMS 0.577.
             Color::White => w * 1.2,
@@ -40,24 +46,31 @@ impl Noise {
             }
             Color::Brown => {
                 // Leaky integrator: -6 dB/octave above ~8 Hz, no DC wander.
-                self.brown = self.brown * 0.998 + w * 0.0625;
-                self.brown * 1.6
+                self.b[0] = self.b[0] * 0.998 + w * 0.0625;
+                self.b[0] * 1.6
             }
         }
     }
 
-    /// Fills a block (one channel, contiguous): the same values as [`Noise::tick`], with the
-    /// colour chosen once per block and the filter state in registers.
+    #[inline]
+    pub fn tick(&mut self) -> f32 {
+        let w = self.white();
+        self.color(w)
+    }
+
+    /// Fills a block (one channel, contiguous) with the same values as [`Noise::tick`].
     pub fn fill(&mut self, out: &mut [f32]) {
         for s in out.iter_mut() {
             *s = self.rng.bipolar();
         }
-        self.color_in_place(out);
+        for s in out.iter_mut() {
+            *s = self.color(*s);
+        }
     }
 
-    /// [`Noise::fill`] for two sources at once (a stereo pair): the two generators' serial chains
-    /// run side by side. Same values as two separate fills.
-    pub fn fill_pair(a: &mut Noise, b: &mut Noise, out_a: &mut [f32], out_b: &mut [f32]) {
+    /// White noise for two sources at once (a stereo pair): the two generators' serial chains
+    /// run side by side. Colour it with [`Noise::color`], ideally in the loop that filters it.
+    pub fn white_pair(a: &mut Noise, b: &mut Noise, out_a: &mut [f32], out_b: &mut [f32]) {
         for (x, y) in out_a.iter_mut().zip(out_b.iter_mut()) {
             *x = a.rng.bipolar();
             *y = b.rng.bipolar();
@@ -68,38 +81,6 @@ impl Noise {
         }
         for s in &mut out_b[n..] {
             *s = b.rng.bipolar();
-        }
-        a.color_in_place(out_a);
-        b.color_in_place(out_b);
-    }
-
-    /// Turns white noise in `out` into this source's colour.
-    fn color_in_place(&mut self, out: &mut [f32]) {
-        match self.color {
-            Color::White => {
-                for s in out {
-                    *s *= 1.2;
-                }
-            }
-            Color::Pink => {
-                let [mut b0, mut b1, mut b2] = self.b;
-                for s in out {
-                    let w = *s;
-                    b0 = 0.99765 * b0 + w * 0.099_046;
-                    b1 = 0.963 * b1 + w * 0.296_516_4;
-                    b2 = 0.57 * b2 + w * 1.052_691_3;
-                    *s = (b0 + b1 + b2 + w * 0.1848) * 0.28;
-                }
-                self.b = [b0, b1, b2];
-            }
-            Color::Brown => {
-                let mut y = self.brown;
-                for s in out {
-                    y = y * 0.998 + *s * 0.0625;
-                    *s = y * 1.6;
-                }
-                self.brown = y;
-            }
         }
     }
 }

@@ -55,17 +55,19 @@ impl Generator for NoiseBed {
         self.fr.set(fc * 1.03, 0.7, c.sr);
         let lvl = 1.0 - 0.35 * self.depth * self.swell.step(dt, rate * 0.7);
         self.level.to(lvl, c.frames);
-        // Noise for both channels first (independent chains), then the filters.
+        // White noise for both channels first (independent generators), then one loop for the rest.
         const SUB: usize = 128;
         let mut off = 0;
         for part in out.chunks_mut(SUB * 2) {
             let n = part.len() / 2;
             let (mut a, mut b) = ([0.0f32; SUB], [0.0f32; SUB]);
-            Noise::fill_pair(&mut self.l, &mut self.r, &mut a[..n], &mut b[..n]);
+            Noise::white_pair(&mut self.l, &mut self.r, &mut a[..n], &mut b[..n]);
+            // Colour, width and filter in one loop, so the four filter chains overlap.
             for (i, f) in part.chunks_exact_mut(2).enumerate() {
                 let g = self.level.value + self.level.step() * (off + i + 1) as f32;
-                f[0] = self.fl.lp(a[i]) * g;
-                f[1] = self.fr.lp(self.width_side * b[i] + self.width_mid * a[i]) * g;
+                let (x, y) = (self.l.color(a[i]), self.r.color(b[i]));
+                f[0] = self.fl.lp(x) * g;
+                f[1] = self.fr.lp(self.width_side * y + self.width_mid * x) * g;
             }
             off += n;
         }

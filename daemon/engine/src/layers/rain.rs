@@ -109,10 +109,11 @@ impl Generator for Rain {
         for part in out.chunks_mut(HSUB * 2) {
             let n = part.len() / 2;
             let (mut a, mut b) = ([0.0f32; HSUB], [0.0f32; HSUB]);
-            Noise::fill_pair(&mut self.hiss_l, &mut self.hiss_r, &mut a[..n], &mut b[..n]);
+            Noise::white_pair(&mut self.hiss_l, &mut self.hiss_r, &mut a[..n], &mut b[..n]);
             for (f, (x, y)) in part.chunks_exact_mut(2).zip(a.iter().zip(&b)) {
-                f[0] = self.hpl.hp(self.bl.lp(*x)) * hiss;
-                f[1] = self.hpr.hp(self.br.lp(*y)) * hiss;
+                let (x, y) = (self.hiss_l.color(*x), self.hiss_r.color(*y));
+                f[0] = self.hpl.hp(self.bl.lp(x)) * hiss;
+                f[1] = self.hpr.hp(self.br.lp(y)) * hiss;
             }
         }
         // Drop onsets within this block, as frame offsets (at most one per lane).
@@ -132,6 +133,10 @@ impl Generator for Rain {
         self.until_drop -= block_s - t;
         let mut next_on = 0;
         let mut start = 0;
+        // Lanes accumulate across groups; one horizontal sum per frame at the end.
+        const SUB: usize = 128;
+        let mut acc_l = [[0.0f32; 4]; SUB];
+        let mut acc_r = [[0.0f32; 4]; SUB];
         // Render in spans between onsets so each span runs the tight group loop.
         while start < c.frames {
             while next_on < n_on && onsets[next_on] <= start {
@@ -140,13 +145,12 @@ impl Generator for Rain {
             }
             let end = if next_on < n_on { onsets[next_on].max(start + 1) } else { c.frames };
             let used = self.active.iter().rposition(|a| *a).map_or(0, |v| v / 4 + 1);
-            // Lanes accumulate across groups; one horizontal sum per frame at the end.
-            const SUB: usize = 128;
             let mut p0 = start;
-            while p0 < end {
+            while used > 0 && p0 < end {
                 let p1 = end.min(p0 + SUB);
-                let mut acc_l = [[0.0f32; 4]; SUB];
-                let mut acc_r = [[0.0f32; 4]; SUB];
+                // Only the frames this span covers are cleared (not the whole scratch).
+                acc_l[..p1 - p0].fill([0.0; 4]);
+                acc_r[..p1 - p0].fill([0.0; 4]);
                 // Two groups side by side: each resonator is a serial chain, so interleaving two
                 // keeps the pipeline busy.
                 for pair in self.groups[..used].chunks_mut(2) {
@@ -168,11 +172,9 @@ impl Generator for Rain {
                     let n = pair.len();
                     pair.copy_from_slice(&st[..n]);
                 }
-                if used > 0 {
-                    for (f, (l, r)) in out[p0 * 2..p1 * 2].chunks_exact_mut(2).zip(acc_l.iter().zip(&acc_r)) {
-                        f[0] += (l[0] + l[1]) + (l[2] + l[3]);
-                        f[1] += (r[0] + r[1]) + (r[2] + r[3]);
-                    }
+                for (f, (l, r)) in out[p0 * 2..p1 * 2].chunks_exact_mut(2).zip(acc_l.iter().zip(&acc_r)) {
+                    f[0] += (l[0] + l[1]) + (l[2] + l[3]);
+                    f[1] += (r[0] + r[1]) + (r[2] + r[3]);
                 }
                 p0 = p1;
             }
