@@ -2,7 +2,9 @@
 //! "x realtime". `cargo bench -p sonora-engine --bench render`
 //!
 //! `scene/*` is the live Source alone (all layers, arc, calibration gain, limiter);
-//! `render_wav/*` is the whole offline path including metering and writing the file.
+//! `render_wav/*` is the whole offline path including metering and writing the file;
+//! `render_wav/sox_pinknoise` is SoX writing one minute of stereo pink noise the same way (skipped with a
+//! note when `sox` is not installed), so both sit in one report on the same machine state.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sonora_engine::{PackLibrary, SceneRequest, Source, build_scene_inner, render_wav};
@@ -51,6 +53,21 @@ fn bench(c: &mut Criterion) {
         });
         let _ = std::fs::remove_file(&path);
     }
+    let sox = dir.join("sonora-bench-sox.wav");
+    let run_sox = || {
+        std::process::Command::new("sox")
+            .args(["-n", "-r", "48000", "-c", "2"])
+            .arg(&sox)
+            .args(["synth", "60", "pinknoise"])
+            .status()
+    };
+    match run_sox() {
+        Ok(s) if s.success() => {
+            g.bench_function("sox_pinknoise", |b| b.iter(|| run_sox().unwrap()));
+        }
+        _ => eprintln!("sox not found or failed: skipping the SoX comparison (apt-get install sox)"),
+    }
+    let _ = std::fs::remove_file(&sox);
     g.finish();
 }
 

@@ -23,12 +23,18 @@ pub fn decode(path: &Path) -> Result<SampleData, String> {
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
         hint.with_extension(ext);
     }
+    // Gapless: lossy codecs add encoder delay and padding; left in, they would sit in every loop
+    // as a gap or a click.
+    let gapless = FormatOptions { enable_gapless: true, ..Default::default() };
     let probed = symphonia::default::get_probe()
-        .format(&hint, mss, &FormatOptions::default(), &MetadataOptions::default())
+        .format(&hint, mss, &gapless, &MetadataOptions::default())
         .map_err(|e| format!("not a readable WAV, FLAC or Ogg Vorbis file ({e})"))?;
     let mut format = probed.format;
     let track = format.default_track().ok_or("no audio track")?;
     let track_id = track.id;
+    // The stream's own length (Ogg's final granule position): symphonia's Vorbis decoder emits
+    // the last packet's padding too, which would otherwise sit in every loop as a glitch.
+    let total = track.codec_params.n_frames;
     let sample_rate = track.codec_params.sample_rate.ok_or("unknown sample rate")?;
     if !(8_000..=192_000).contains(&sample_rate) {
         return Err(format!("sample rate {sample_rate} Hz is outside 8000..192000"));
@@ -53,7 +59,10 @@ pub fn decode(path: &Path) -> Result<SampleData, String> {
         let ch = spec.channels.count().max(1);
         let mut buf = SampleBuffer::<f32>::new(decoded.capacity() as u64, spec);
         buf.copy_interleaved_ref(decoded);
-        for frame in buf.samples().chunks_exact(ch) {
+        let frames = buf.samples().len() / ch;
+        let keep = (packet.trim_start as usize).min(frames)..frames.saturating_sub(packet.trim_end as usize);
+        let kept = buf.samples().get(keep.start * ch..keep.end.max(keep.start) * ch).unwrap_or(&[]);
+        for frame in kept.chunks_exact(ch) {
             let (l, r) = if ch == 1 { (frame[0], frame[0]) } else { (frame[0], frame[1]) };
             if !(l.is_finite() && r.is_finite()) {
                 return Err("corrupt audio data (non-finite samples)".into());
@@ -64,6 +73,9 @@ pub fn decode(path: &Path) -> Result<SampleData, String> {
         if out.len() / 2 > max_frames {
             return Err(format!("longer than {} minutes", MAX_SECONDS / 60.0));
         }
+    }
+    if let Some(n) = total {
+        out.truncate((n as usize).saturating_mul(2).min(out.len()));
     }
     let secs = out.len() as f64 / 2.0 / sample_rate as f64;
     if secs < MIN_SECONDS {
