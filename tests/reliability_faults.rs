@@ -388,3 +388,41 @@ fn the_audio_server_dies_and_comes_back_mid_session() {
     );
     assert_eq!(env.ctl_json(&["--via", "socket", "status"])["state"], "playing");
 }
+
+// ---------------------------------------------------------------- (e) a stalled daemon
+
+/// The whole daemon stops for half a second (SIGSTOP, as a swapping or overloaded machine would
+/// stall it): the sound device runs dry, and the daemon counts and logs that hiccup by itself.
+#[test]
+fn a_stalled_daemon_counts_and_logs_the_audio_hiccup() {
+    let _audio = audio::lock();
+    let env = Env::new();
+    env.write_config("fade_in_s = 0.3\nstop_fade_s = 0.3\n");
+    let d = Daemon::start_in(env);
+    let underruns = || d.ctl_json(&["status"])["underruns"].as_u64().expect("status has underruns");
+    assert_eq!(d.ctl_json(&["start", "calm"])["state"], "playing");
+    std::thread::sleep(Duration::from_secs(1));
+    let before = underruns();
+    eprintln!("underruns after 1 s of healthy playback: {before}");
+
+    let pid = d.child.id() as i32;
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(pid, libc::SIGSTOP) };
+    std::thread::sleep(Duration::from_millis(500));
+    // SAFETY: as above.
+    unsafe { libc::kill(pid, libc::SIGCONT) };
+
+    let after = wait_until(Duration::from_secs(5), || {
+        let n = underruns();
+        (n > before).then_some(n)
+    });
+    let after = after.unwrap_or_else(|| panic!("a 500 ms stall was not counted; log:\n{}", d.log_text()));
+    eprintln!("underruns after the stall: {after}");
+    let logged = wait_until(Duration::from_secs(5), || {
+        d.log_text().contains("audio hiccup: the sound device was not fed in time")
+    });
+    assert!(logged.is_some(), "the hiccup is logged; log:\n{}", d.log_text());
+    let human = String::from_utf8_lossy(&d.ctl(&["status"]).stdout).into_owned();
+    assert!(human.contains("Sound hiccups: the sound device was not fed in time"), "{human}");
+    assert_eq!(d.ctl_json(&["status"])["state"], "playing", "it plays on after the hiccup");
+}

@@ -76,6 +76,14 @@ pub fn status(st: &Status) -> String {
     if let Some(e) = &st.audio_error {
         out.push_str(&format!("Sound: {e}\n"));
     }
+    if st.underruns > 0 {
+        let times = if st.underruns == 1 { "once" } else { "times" };
+        let n = if st.underruns == 1 { String::new() } else { format!("{} ", st.underruns) };
+        out.push_str(&format!(
+            "Sound hiccups: the sound device was not fed in time {n}{times} since sonorad started \
+             (a very busy computer can cause this).\n"
+        ));
+    }
     out
 }
 
@@ -220,5 +228,20 @@ pub fn event(ev: &Event) -> String {
             format!("listening: {remaining_s:.1} s left, {level_db:.0} dB")
         }
         Event::Lagged { missed } => format!("(missed {missed} events)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hiccups_are_mentioned_only_when_there_were_some() {
+        let mut st = Status::idle(0.5);
+        assert!(!status(&st).contains("hiccup"));
+        st.underruns = 1;
+        assert!(status(&st).contains("not fed in time once since sonorad started"), "{}", status(&st));
+        st.underruns = 3;
+        assert!(status(&st).contains("not fed in time 3 times since"), "{}", status(&st));
     }
 }

@@ -114,6 +114,10 @@ pub struct Status {
     /// Markers of the latest check-in, if any.
     #[serde(default)]
     pub last_markers: Option<Markers>,
+    /// Times the sound device ran out of sound (an audible hiccup) since the daemon started,
+    /// because the audio callback was not run in time. 0 on a healthy machine.
+    #[serde(default)]
+    pub underruns: u64,
 }
 
 impl Status {
@@ -131,6 +135,7 @@ impl Status {
             output: None,
             schedule_paused: false,
             last_markers: None,
+            underruns: 0,
         }
     }
 }

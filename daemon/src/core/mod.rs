@@ -583,6 +583,7 @@ impl Core {
         st.state = if self.checking_in { StateKind::CheckingIn } else { kind };
         st.last_markers = self.last_markers.map(|(m, _)| m);
         st.schedule_paused = self.scheduler.is_paused();
+        st.underruns = self.output.underruns();
         if let Some(s) = session {
             s.describe(&mut st);
             st.output = Some(if self.output.is_open() { "device" } else { "none" }.into());
