@@ -30,6 +30,12 @@ use clap::Parser;
 use sonorad_cli::Cli;
 use std::process::ExitCode;
 
+/// Debug builds check that the audio callback never allocates or frees: inside
+/// `assert_no_alloc(..)` (see audio/output.rs) any allocator call aborts the daemon.
+#[cfg(debug_assertions)]
+#[global_allocator]
+static ALLOCATOR: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if cli.print_config {

@@ -299,31 +299,38 @@ fn open_stream(
     let mut watch = UnderrunWatch::new(underruns);
     // Scratch for stereo frames, sized once; the callback never allocates.
     let mut stereo = vec![0.0f32; 16_384];
-    let mut render = move |info: &cpal::OutputCallbackInfo,
-                           out_frames: usize,
-                           write: &mut dyn FnMut(usize, f32)| {
-        let ts = info.timestamp();
-        watch.on_callback(Instant::now(), out_frames, sample_rate, ts.playback.duration_since(&ts.callback));
-        let mut done = 0;
-        while done < out_frames {
-            let n = (out_frames - done).min(stereo.len() / 2);
-            let buf = &mut stereo[..n * 2];
-            mixer.fill(buf);
-            for f in 0..n {
-                let (l, r) = (buf[f * 2], buf[f * 2 + 1]);
-                for ch in 0..channels {
-                    let v = match (channels, ch) {
-                        (1, _) => 0.5 * (l + r),
-                        (_, 0) => l,
-                        (_, 1) => r,
-                        _ => 0.0,
-                    };
-                    write((done + f) * channels + ch, v);
+    let mut render =
+        move |info: &cpal::OutputCallbackInfo, out_frames: usize, write: &mut dyn FnMut(usize, f32)| {
+            // Debug builds abort on any allocation or free in here (see main.rs).
+            assert_no_alloc::assert_no_alloc(|| {
+                let ts = info.timestamp();
+                watch.on_callback(
+                    Instant::now(),
+                    out_frames,
+                    sample_rate,
+                    ts.playback.duration_since(&ts.callback),
+                );
+                let mut done = 0;
+                while done < out_frames {
+                    let n = (out_frames - done).min(stereo.len() / 2);
+                    let buf = &mut stereo[..n * 2];
+                    mixer.fill(buf);
+                    for f in 0..n {
+                        let (l, r) = (buf[f * 2], buf[f * 2 + 1]);
+                        for ch in 0..channels {
+                            let v = match (channels, ch) {
+                                (1, _) => 0.5 * (l + r),
+                                (_, 0) => l,
+                                (_, 1) => r,
+                                _ => 0.0,
+                            };
+                            write((done + f) * channels + ch, v);
+                        }
+                    }
+                    done += n;
                 }
-            }
-            done += n;
-        }
-    };
+            })
+        };
     let stream = match format {
         cpal::SampleFormat::F32 => device.build_output_stream(
             &config,
