@@ -3,10 +3,14 @@
 use std::f32::consts::PI;
 
 /// One-pole low-pass; also the smoother for control values.
+///
+/// Written `y = keep * y + coef * x` (not `y += (x - y) * coef`) so each sample waits on one
+/// multiply and one add of the previous, not three operations.
 #[derive(Clone, Debug, Default)]
 pub struct OnePole {
     pub y: f32,
     coef: f32,
+    keep: f32,
 }
 
 impl OnePole {
@@ -17,11 +21,12 @@ impl OnePole {
     }
     pub fn set(&mut self, cutoff_hz: f32, sr: f32) {
         let fc = cutoff_hz.clamp(0.01, sr * 0.45);
-        self.coef = 1.0 - (-2.0 * PI * fc / sr).exp();
+        self.keep = (-2.0 * PI * fc / sr).exp();
+        self.coef = 1.0 - self.keep;
     }
     #[inline]
     pub fn lp(&mut self, x: f32) -> f32 {
-        self.y += (x - self.y) * self.coef;
+        self.y = self.keep * self.y + self.coef * x;
         self.y
     }
     #[inline]

@@ -11,23 +11,76 @@ pub enum Color {
     Brown,
 }
 
+/// Frames of white noise a layer generates ahead, per channel, before its per-sample loop.
+pub const SUB: usize = 128;
+
+/// Parallel generator lanes per noise source.
+const LANES: usize = 8;
+
 /// One channel of coloured noise.
+///
+/// White noise comes from eight xorshift32 lanes stepped together: shifts and xors on eight
+/// 32-bit words are a couple of SIMD instructions, where one 64-bit generator is a serial chain
+/// per sample. Each lane repeats only after 2^32 - 1 steps (about a day of audio for the eight
+/// together), and audio needs no more statistical quality than that.
 #[derive(Clone, Debug)]
 pub struct Noise {
     color: Color,
-    rng: Rng,
+    lanes: [u32; LANES],
+    /// Generated but not yet used values, for sample-at-a-time callers.
+    ready: [f32; LANES],
+    used: usize,
     b: [f32; 3],
 }
 
 impl Noise {
-    pub fn new(color: Color, rng: Rng) -> Self {
-        Noise { color, rng, b: [0.0; 3] }
+    pub fn new(color: Color, mut rng: Rng) -> Self {
+        let mut lanes = [0u32; LANES];
+        for l in &mut lanes {
+            *l = ((rng.next_u64() >> 32) as u32) | 1; // never the all-zero state
+        }
+        Noise { color, lanes, ready: [0.0; LANES], used: LANES, b: [0.0; 3] }
+    }
+
+    /// Steps every lane once, writing one value per lane to `out`.
+    #[inline]
+    fn step(lanes: &mut [u32; LANES], out: &mut [f32]) {
+        for (l, o) in lanes.iter_mut().zip(out.iter_mut()) {
+            let mut x = *l;
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            *l = x;
+            // Mantissa bits into [2, 4), shifted to [-1, 1): no division, no int-to-float.
+            *o = f32::from_bits((x >> 9) | 0x4000_0000) - 3.0;
+        }
     }
 
     /// The next white sample in [-1, 1), before colouring.
     #[inline]
     pub fn white(&mut self) -> f32 {
-        self.rng.bipolar()
+        if self.used == LANES {
+            Self::step(&mut self.lanes, &mut self.ready);
+            self.used = 0;
+        }
+        let v = self.ready[self.used];
+        self.used += 1;
+        v
+    }
+
+    /// Fills `out` with the next white samples: the same values as calling [`Noise::white`]
+    /// for each, eight at a time.
+    pub fn white_block(&mut self, out: &mut [f32]) {
+        let pending = (LANES - self.used).min(out.len());
+        out[..pending].copy_from_slice(&self.ready[self.used..self.used + pending]);
+        self.used += pending;
+        let mut chunks = out[pending..].chunks_exact_mut(LANES);
+        for c in &mut chunks {
+            Self::step(&mut self.lanes, c);
+        }
+        for o in chunks.into_remainder() {
+            *o = self.white();
+        }
     }
 
     /// Colours one white sample. Layers colour inside the loop that also filters, so the
@@ -60,34 +113,41 @@ impl Noise {
 
     /// Fills a block (one channel, contiguous) with the same values as [`Noise::tick`].
     pub fn fill(&mut self, out: &mut [f32]) {
-        for s in out.iter_mut() {
-            *s = self.rng.bipolar();
-        }
+        self.white_block(out);
         for s in out.iter_mut() {
             *s = self.color(*s);
         }
     }
 
-    /// White noise for two sources at once (a stereo pair): the two generators' serial chains
-    /// run side by side. Colour it with [`Noise::color`], ideally in the loop that filters it.
+    /// White noise for a stereo pair's two sources. Colour it with [`Noise::color`], ideally in
+    /// the loop that filters it.
     pub fn white_pair(a: &mut Noise, b: &mut Noise, out_a: &mut [f32], out_b: &mut [f32]) {
-        for (x, y) in out_a.iter_mut().zip(out_b.iter_mut()) {
-            *x = a.rng.bipolar();
-            *y = b.rng.bipolar();
-        }
-        let n = out_a.len().min(out_b.len());
-        for s in &mut out_a[n..] {
-            *s = a.rng.bipolar();
-        }
-        for s in &mut out_b[n..] {
-            *s = b.rng.bipolar();
-        }
+        a.white_block(out_a);
+        b.white_block(out_b);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Block and sample-at-a-time generation give the same stream, however they interleave.
+    #[test]
+    fn blocks_match_single_samples() {
+        let (mut a, mut b) = (Noise::new(Color::White, Rng::new(4)), Noise::new(Color::White, Rng::new(4)));
+        let mut r = Rng::new(5);
+        for _ in 0..500 {
+            let n = r.index(40);
+            let mut block = vec![0.0f32; n];
+            a.white_block(&mut block);
+            let single: Vec<f32> = (0..n).map(|_| b.white()).collect();
+            assert_eq!(block, single);
+        }
+        let mut x = vec![0.0f32; 100_000];
+        a.white_block(&mut x);
+        let mean = x.iter().map(|v| *v as f64).sum::<f64>() / x.len() as f64;
+        assert!(mean.abs() < 0.01 && x.iter().all(|v| (-1.0..1.0).contains(v)), "mean {mean}");
+    }
 
     #[test]
     fn roughly_unit_rms() {

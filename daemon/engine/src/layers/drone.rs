@@ -13,6 +13,8 @@ use crate::pack::LayerSpec;
 const PER_NOTE: usize = 3;
 /// Seconds for one note to fade out (and again to fade in) during a voicing change.
 const NOTE_FADE_S: f32 = 4.0;
+/// Output frames rendered per step of the half-rate path.
+const CHUNK: usize = 128;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Move {
@@ -25,7 +27,8 @@ enum Move {
 
 struct Note {
     freq: f32,
-    pan: f32,
+    /// Left/right gains of the note's oscillators (fixed; worked out once, not per block).
+    pans: [(f32, f32); PER_NOTE],
     fade: f32,
     moving: Move,
     breath: Drift,
@@ -44,7 +47,22 @@ pub struct Drone {
     until_change: f32,
     filter_drift: Drift,
     rng: Rng,
-    sr: f32,
+    /// Rate the oscillators run at: the output rate, or half of it when every partial the pack
+    /// can reach stays below an eighth of the output rate (pads are low: the built-in ones stay
+    /// under 500 Hz). Half rate halves the cost of the layer's sine bank; the missing samples
+    /// are linear interpolations, whose images sit just under the output's Nyquist frequency
+    /// (above 23 kHz at 48 kHz for a 500 Hz partial) and are attenuated by the interpolation.
+    osc_sr: f32,
+    half: Option<HalfRate>,
+}
+
+/// State of the half-rate path: the last two half-rate frames and which output phase is next.
+#[derive(Default)]
+struct HalfRate {
+    last: [f32; 2],
+    next: [f32; 2],
+    /// True when the next output frame lies between `last` and `next`.
+    between: bool,
 }
 
 fn semis(root: f32, st: f32) -> f32 {
@@ -59,6 +77,12 @@ impl Drone {
         let chord = rng.index(chords.len());
         let detune = spec.fixed("detune_cents") / 1200.0;
         let n = chords.iter().map(|c| c.len()).max().unwrap_or(1);
+        let top = roots.iter().copied().fold(0.0f32, f32::max)
+            * 2f32.powf(chords.iter().flatten().copied().fold(0.0f32, f32::max) / 12.0)
+            * 2.0
+            * (1.0 + detune);
+        let half = top < sr / 8.0;
+        let osc_sr = if half { sr / 2.0 } else { sr };
         let mut notes = Vec::with_capacity(n);
         let mut oscs =
             SineBank::new(n * PER_NOTE, (0..n * PER_NOTE).map(|_| rng.range(0.0, std::f32::consts::TAU)));
@@ -66,15 +90,16 @@ impl Drone {
             let st = chords[chord].get(i).copied();
             let freq = st.map_or(root, |s| semis(root, s));
             let fade = if st.is_some() { 1.0 } else { 0.0 };
+            let pan = rng.range(-0.6, 0.6);
             notes.push(Note {
                 freq,
-                pan: rng.range(-0.6, 0.6),
+                pans: std::array::from_fn(|k| pan_gains(osc_pan(pan, k))),
                 fade,
                 moving: Move::Steady,
                 breath: Drift::new(rng.fork(i as u64)),
             });
             for k in 0..PER_NOTE {
-                oscs.set_freq(i * PER_NOTE + k, note_osc_freq(freq, k, detune), sr);
+                oscs.set_freq(i * PER_NOTE + k, note_osc_freq(freq, k, detune), osc_sr);
             }
         }
         let voicing_s = spec.fixed("voicing_s");
@@ -91,7 +116,8 @@ impl Drone {
             voicing_s,
             filter_drift: Drift::new(rng.fork(99)),
             rng,
-            sr,
+            osc_sr,
+            half: half.then(HalfRate::default),
         }
     }
 
@@ -119,6 +145,15 @@ fn note_osc_freq(f: f32, k: usize, detune: f32) -> f32 {
         0 => f * (1.0 - detune),
         1 => f * (1.0 + detune),
         _ => f * 2.0,
+    }
+}
+
+/// Pan of oscillator `k` of a note at `pan`: the detuned pair spread either side.
+fn osc_pan(pan: f32, k: usize) -> f32 {
+    match k {
+        0 => pan - 0.3,
+        1 => pan + 0.3,
+        _ => pan,
     }
 }
 
@@ -155,6 +190,12 @@ impl Generator for Drone {
         let rate = self.movement.at(c);
         let fc = self.cutoff.at(c) * 2f32.powf(self.filter_drift.step(dt, rate * 0.5) - 0.5);
         let norm = 0.5 / (self.notes.len() as f32).sqrt();
+        // Oscillator frames this block: half the output frames on the half-rate path (one more
+        // when the block starts on a fresh half-rate frame and has odd length).
+        let osc_frames = match &self.half {
+            Some(h) => (c.frames + usize::from(!h.between)) / 2,
+            None => c.frames,
+        };
         for (i, note) in self.notes.iter_mut().enumerate() {
             let fade_step = dt / NOTE_FADE_S;
             match note.moving {
@@ -172,7 +213,7 @@ impl Generator for Drone {
                                 self.oscs.set_freq(
                                     i * PER_NOTE + k,
                                     note_osc_freq(target, k, self.detune),
-                                    self.sr,
+                                    self.osc_sr,
                                 );
                             }
                             note.moving = Move::In;
@@ -195,15 +236,35 @@ impl Generator for Drone {
                 // Two-pole low-pass response at this partial; the octave sits lower in the mix.
                 let resp = 1.0 / (1.0 + (f / fc).powi(4)).sqrt();
                 let w = if k == 2 { 0.45 } else { 0.7 };
-                let pan = match k {
-                    0 => note.pan - 0.3,
-                    1 => note.pan + 0.3,
-                    _ => note.pan,
-                };
-                let (pl, pr) = pan_gains(pan);
-                self.oscs.ramp_gain(i * PER_NOTE + k, a * w * resp * pl, a * w * resp * pr, c.frames);
+                let (pl, pr) = note.pans[k];
+                self.oscs.ramp_gain(i * PER_NOTE + k, a * w * resp * pl, a * w * resp * pr, osc_frames);
             }
         }
-        self.oscs.render(out);
+        let Some(h) = &mut self.half else {
+            self.oscs.render(out);
+            return;
+        };
+        // Half rate: output frames alternate between a half-rate frame (one frame late) and the
+        // midpoint to the next one.
+        let mut low = [0.0f32; CHUNK + 2];
+        for part in out.chunks_mut(CHUNK * 2) {
+            let frames = part.len() / 2;
+            let need = (frames + usize::from(!h.between)) / 2;
+            self.oscs.render(&mut low[..need * 2]);
+            let mut fresh = low[..need * 2].chunks_exact(2);
+            for f in part.chunks_exact_mut(2) {
+                if h.between {
+                    f[0] = 0.5 * (h.last[0] + h.next[0]);
+                    f[1] = 0.5 * (h.last[1] + h.next[1]);
+                } else {
+                    h.last = h.next;
+                    let v = fresh.next().unwrap_or(&[0.0, 0.0]);
+                    h.next = [v[0], v[1]];
+                    f[0] = h.last[0];
+                    f[1] = h.last[1];
+                }
+                h.between = !h.between;
+            }
+        }
     }
 }

@@ -4,7 +4,7 @@
 use super::{Control, Generator, Param};
 use crate::dsp::filter::{OnePole, Svf};
 use crate::dsp::mod_source::{Drift, Ramp};
-use crate::dsp::noise::{Color, Noise};
+use crate::dsp::noise::{Color, Noise, SUB};
 use crate::dsp::rng::Rng;
 use crate::pack::LayerSpec;
 
@@ -67,32 +67,38 @@ impl Generator for Fire {
         self.lp_r.set(fc * 0.11, c.sr);
         let lvl = self.rumble * 1.6 * (0.6 + 0.4 * self.breath.step(c.mod_dt(), 0.3));
         self.level.to(lvl, c.frames);
-        for f in out.chunks_exact_mut(2) {
-            let g = self.level.tick();
-            let mut l = self.lp_l.lp(self.rumble_l.tick()) * g;
-            let mut r = self.lp_r.lp(self.rumble_r.tick()) * g;
-            let x = self.pop_filter.bp(self.pop_noise.tick());
-            if self.pop_t < self.pop_len {
-                let e = 0.5 - 0.5 * (std::f32::consts::TAU * self.pop_t / self.pop_len).cos();
-                let v = x * e * self.pop_amp;
-                l += v * self.pop_gl;
-                r += v * self.pop_gr;
-                self.pop_t += 1.0;
-            } else if self.burst_left > 0 {
-                self.burst_left -= 1;
-                self.start_pop(c.sr, c.brightness, false);
-            } else {
-                self.until_pop -= dt;
-                if self.until_pop <= 0.0 {
-                    self.until_pop = self.rng.exp_wait(rate.max(0.01));
-                    if rate > 0.0 {
-                        self.burst_left = self.rng.index(4) as u32;
-                        self.start_pop(c.sr, c.brightness, true);
+        let (mut wa, mut wb, mut wx) = ([0.0f32; SUB], [0.0f32; SUB], [0.0f32; SUB]);
+        for part in out.chunks_mut(SUB * 2) {
+            let n = part.len() / 2;
+            Noise::white_pair(&mut self.rumble_l, &mut self.rumble_r, &mut wa[..n], &mut wb[..n]);
+            self.pop_noise.white_block(&mut wx[..n]);
+            for (j, f) in part.chunks_exact_mut(2).enumerate() {
+                let g = self.level.tick();
+                let mut l = self.lp_l.lp(self.rumble_l.color(wa[j])) * g;
+                let mut r = self.lp_r.lp(self.rumble_r.color(wb[j])) * g;
+                let x = self.pop_filter.bp(self.pop_noise.color(wx[j]));
+                if self.pop_t < self.pop_len {
+                    let e = 0.5 - 0.5 * (std::f32::consts::TAU * self.pop_t / self.pop_len).cos();
+                    let v = x * e * self.pop_amp;
+                    l += v * self.pop_gl;
+                    r += v * self.pop_gr;
+                    self.pop_t += 1.0;
+                } else if self.burst_left > 0 {
+                    self.burst_left -= 1;
+                    self.start_pop(c.sr, c.brightness, false);
+                } else {
+                    self.until_pop -= dt;
+                    if self.until_pop <= 0.0 {
+                        self.until_pop = self.rng.exp_wait(rate.max(0.01));
+                        if rate > 0.0 {
+                            self.burst_left = self.rng.index(4) as u32;
+                            self.start_pop(c.sr, c.brightness, true);
+                        }
                     }
                 }
+                f[0] = l;
+                f[1] = r;
             }
-            f[0] = l;
-            f[1] = r;
         }
     }
 }

@@ -18,8 +18,12 @@ const VOICES: usize = GROUPS * 4;
 /// Longest drop decay time constant (s); with [`VOICES`] it caps the discrete-drop rate so a
 /// reused voice has always decayed (denser rain is carried by the hiss).
 const MAX_DECAY_S: f32 = 0.010;
-/// A voice below this amplitude is free.
+/// A voice is free once it has decayed this far below its starting amplitude (-60 dB, the
+/// usual decay time), or below [`SILENT`] outright.
+const DECAYED: f32 = 1e-3;
 const SILENT: f32 = 1e-5;
+/// Drops quieter than this (-66 dBFS) are lost under the hiss anyway and are not started.
+const INAUDIBLE: f32 = 5e-4;
 
 #[derive(Clone, Copy, Default)]
 struct Group {
@@ -48,6 +52,8 @@ pub struct Rain {
     until_drop: f32,
     groups: [Group; GROUPS],
     active: [bool; VOICES],
+    /// Level below which each voice counts as decayed.
+    quiet: [f32; VOICES],
 }
 
 impl Rain {
@@ -67,12 +73,12 @@ impl Rain {
             rng,
             groups: [Group::default(); GROUPS],
             active: [false; VOICES],
+            quiet: [SILENT; VOICES],
         }
     }
 
     fn spawn(&mut self, sr: f32, bright: f32) {
         let Some(v) = self.active.iter().position(|a| !a) else { return };
-        self.active[v] = true;
         let (g, k) = (&mut self.groups[v / 4], v % 4);
         let r = &mut self.rng;
         let freq = r.range(900.0, 2200.0) * (1.0 + 1.5 * bright) * r.range(0.8, 1.25);
@@ -84,13 +90,18 @@ impl Rain {
         // Mostly small drops, a few larger ones (power law). Dark scenes (sleep) soften drops so
         // they blur into the hiss instead of standing out as plinks.
         let amp = self.drop_level * 0.6 * r.unit().powi(3) * (0.25 + 0.75 * bright);
+        let (pl, pr) = pan_gains(r.range(-0.9, 0.9));
+        if amp < INAUDIBLE {
+            return;
+        }
+        self.active[v] = true;
+        self.quiet[v] = (amp * DECAYED).max(SILENT);
         // Start the recurrence one step into A r^n sin(wn).
         g.y2[k] = 0.0;
         g.y1[k] = amp * rad * w.sin();
         // Attack ~0.5 ms: the output is y * (1 - att), att decaying from 1.
         g.att[k] = 1.0;
         g.datt[k] = (-1.0 / (0.0005 * sr)).exp();
-        let (pl, pr) = pan_gains(r.range(-0.9, 0.9));
         g.gl[k] = pl;
         g.gr[k] = pr;
     }
@@ -183,7 +194,8 @@ impl Generator for Rain {
         for (v, a) in self.active.iter_mut().enumerate() {
             let g = &mut self.groups[v / 4];
             let k = v % 4;
-            if *a && g.y1[k].abs() < SILENT && g.y2[k].abs() < SILENT {
+            let q = self.quiet[v];
+            if *a && g.y1[k].abs() < q && g.y2[k].abs() < q {
                 *a = false;
                 g.y1[k] = 0.0;
                 g.y2[k] = 0.0;

@@ -4,7 +4,7 @@
 use super::{Control, Generator, Param};
 use crate::dsp::filter::{OnePole, Svf};
 use crate::dsp::mod_source::Drift;
-use crate::dsp::noise::{Color, Noise};
+use crate::dsp::noise::{Color, Noise, SUB};
 use crate::dsp::pan_gains;
 use crate::dsp::rng::Rng;
 use crate::pack::LayerSpec;
@@ -65,16 +65,22 @@ impl Generator for Stream {
             gains[i] = 1.6 * (0.3 + 0.7 * self.amps[i].step(dt, rate * 0.5));
         }
         let rush = 0.35;
-        for f in out.chunks_exact_mut(2) {
-            let x = self.noise.tick();
-            let (mut l, mut r) = (0.0, 0.0);
-            for i in 0..BANDS {
-                let y = self.bands[i].bp(x) * gains[i];
-                l += y * self.pans[i].0;
-                r += y * self.pans[i].1;
+        let (mut wx, mut wa, mut wb) = ([0.0f32; SUB], [0.0f32; SUB], [0.0f32; SUB]);
+        for part in out.chunks_mut(SUB * 2) {
+            let n = part.len() / 2;
+            self.noise.white_block(&mut wx[..n]);
+            Noise::white_pair(&mut self.rush_l, &mut self.rush_r, &mut wa[..n], &mut wb[..n]);
+            for (j, f) in part.chunks_exact_mut(2).enumerate() {
+                let x = self.noise.color(wx[j]);
+                let (mut l, mut r) = (0.0, 0.0);
+                for i in 0..BANDS {
+                    let y = self.bands[i].bp(x) * gains[i];
+                    l += y * self.pans[i].0;
+                    r += y * self.pans[i].1;
+                }
+                f[0] = l + self.rush_fl.lp(self.rush_l.color(wa[j])) * rush;
+                f[1] = r + self.rush_fr.lp(self.rush_r.color(wb[j])) * rush;
             }
-            f[0] = l + self.rush_fl.lp(self.rush_l.tick()) * rush;
-            f[1] = r + self.rush_fr.lp(self.rush_r.tick()) * rush;
         }
     }
 }

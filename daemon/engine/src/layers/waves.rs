@@ -5,7 +5,7 @@
 use super::{Control, Generator, Param};
 use crate::dsp::filter::{OnePole, Svf};
 use crate::dsp::mod_source::Ramp;
-use crate::dsp::noise::{Color, Noise};
+use crate::dsp::noise::{Color, Noise, SUB};
 use crate::dsp::rng::Rng;
 use crate::pack::LayerSpec;
 
@@ -84,12 +84,17 @@ impl Generator for Waves {
         self.wash_r.set(fc * 2.5, c.sr);
         self.env.to(env * 1.6, c.frames);
         self.back.to(b * self.wash * self.height * 0.5, c.frames);
-        for f in out.chunks_exact_mut(2) {
-            let g = self.env.tick();
-            let w = self.back.tick();
-            let (a, bb) = (self.nl.tick(), self.nr.tick());
-            f[0] = self.fl.lp(a) * g + self.wash_l.hp(a) * w;
-            f[1] = self.fr.lp(bb) * g + self.wash_r.hp(bb) * w;
+        let (mut wa, mut wb) = ([0.0f32; SUB], [0.0f32; SUB]);
+        for part in out.chunks_mut(SUB * 2) {
+            let n = part.len() / 2;
+            Noise::white_pair(&mut self.nl, &mut self.nr, &mut wa[..n], &mut wb[..n]);
+            for (i, f) in part.chunks_exact_mut(2).enumerate() {
+                let g = self.env.tick();
+                let w = self.back.tick();
+                let (a, bb) = (self.nl.color(wa[i]), self.nr.color(wb[i]));
+                f[0] = self.fl.lp(a) * g + self.wash_l.hp(a) * w;
+                f[1] = self.fr.lp(bb) * g + self.wash_r.hp(bb) * w;
+            }
         }
     }
 }

@@ -4,7 +4,7 @@
 use super::{Control, Generator, Param};
 use crate::dsp::filter::Svf;
 use crate::dsp::mod_source::{Drift, Ramp};
-use crate::dsp::noise::{Color, Noise};
+use crate::dsp::noise::{Color, Noise, SUB};
 use crate::dsp::rng::Rng;
 use crate::pack::LayerSpec;
 
@@ -59,9 +59,14 @@ impl Generator for Wind {
         let norm = self.q.sqrt() * 1.5;
         self.gl.to(norm * (1.0 - self.depth + self.depth * ml), c.frames);
         self.gr.to(norm * (1.0 - self.depth + self.depth * mr), c.frames);
-        for f in out.chunks_exact_mut(2) {
-            f[0] = self.fl.bp(self.nl.tick()) * self.gl.tick();
-            f[1] = self.fr.bp(self.nr.tick()) * self.gr.tick();
+        let (mut wa, mut wb) = ([0.0f32; SUB], [0.0f32; SUB]);
+        for part in out.chunks_mut(SUB * 2) {
+            let n = part.len() / 2;
+            Noise::white_pair(&mut self.nl, &mut self.nr, &mut wa[..n], &mut wb[..n]);
+            for (i, f) in part.chunks_exact_mut(2).enumerate() {
+                f[0] = self.fl.bp(self.nl.color(wa[i])) * self.gl.tick();
+                f[1] = self.fr.bp(self.nr.color(wb[i])) * self.gr.tick();
+            }
         }
     }
 }
