@@ -97,39 +97,110 @@ impl KWeight {
 ///
 /// Each biquad runs in the rearranged transposed form `z0' = -a1 z0 + (z1 + c1 x)`,
 /// `z1' = -a2 z0 + c2 x` (with `c = b - a b0`), so a sample waits on one multiply and one add of
-/// the previous one instead of three operations; the two channels sit side by side in two-lane
-/// arrays, which the compiler turns into one SIMD instruction per step.
+/// the previous one instead of three operations; the two channels sit side by side in the two
+/// lanes of one SIMD register (SSE2 on x86-64, which every x86-64 CPU has; plain code
+/// elsewhere). Same operations in the same order either way, so the same result.
 fn sum_squares_stereo(k: &mut [KWeight; 2], x: &[f32]) -> f64 {
     let [kl, kr] = k;
     let (sb, sa, hb, ha) = (kl.shelf.b, kl.shelf.a, kl.hp.b, kl.hp.a);
     debug_assert!(sb == kr.shelf.b && ha == kr.hp.a);
-    let (sc1, sc2) = (sb[1] - sa[0] * sb[0], sb[2] - sa[1] * sb[0]);
-    let (hc1, hc2) = (hb[1] - ha[0] * hb[0], hb[2] - ha[1] * hb[0]);
-    let mut s0 = [kl.shelf.z[0], kr.shelf.z[0]];
-    let mut s1 = [kl.shelf.z[1], kr.shelf.z[1]];
-    let mut h0 = [kl.hp.z[0], kr.hp.z[0]];
-    let mut h1 = [kl.hp.z[1], kr.hp.z[1]];
+    let c = Coefs {
+        sb0: sb[0],
+        sc1: sb[1] - sa[0] * sb[0],
+        sc2: sb[2] - sa[1] * sb[0],
+        nsa0: -sa[0],
+        nsa1: -sa[1],
+        hb0: hb[0],
+        hc1: hb[1] - ha[0] * hb[0],
+        hc2: hb[2] - ha[1] * hb[0],
+        nha0: -ha[0],
+        nha1: -ha[1],
+    };
+    let mut st = [
+        [kl.shelf.z[0], kr.shelf.z[0]],
+        [kl.shelf.z[1], kr.shelf.z[1]],
+        [kl.hp.z[0], kr.hp.z[0]],
+        [kl.hp.z[1], kr.hp.z[1]],
+    ];
+    let acc = k_weight_pairs(&c, &mut st, x);
+    kl.shelf.z = [st[0][0], st[1][0]];
+    kr.shelf.z = [st[0][1], st[1][1]];
+    kl.hp.z = [st[2][0], st[3][0]];
+    kr.hp.z = [st[2][1], st[3][1]];
+    acc[0] + acc[1]
+}
+
+/// Coefficients of the rearranged K-weighting biquads (see [`sum_squares_stereo`]).
+struct Coefs {
+    sb0: f64,
+    sc1: f64,
+    sc2: f64,
+    nsa0: f64,
+    nsa1: f64,
+    hb0: f64,
+    hc1: f64,
+    hc2: f64,
+    nha0: f64,
+    nha1: f64,
+}
+
+/// The loop of [`sum_squares_stereo`]; `st` is [shelf z0, shelf z1, hp z0, hp z1], each as
+/// [left, right]. Returns the per-channel sums of squares.
+#[cfg(target_arch = "x86_64")]
+fn k_weight_pairs(c: &Coefs, st: &mut [[f64; 2]; 4], x: &[f32]) -> [f64; 2] {
+    use std::arch::x86_64::*;
+    // SAFETY: SSE2 is part of the x86-64 baseline, so these instructions exist on every CPU
+    // this code can run on; the only memory access is the unaligned store into local arrays.
+    unsafe {
+        let sp = |v: f64| _mm_set1_pd(v);
+        let (sb0, sc1, sc2, nsa0, nsa1) = (sp(c.sb0), sp(c.sc1), sp(c.sc2), sp(c.nsa0), sp(c.nsa1));
+        let (hb0, hc1, hc2, nha0, nha1) = (sp(c.hb0), sp(c.hc1), sp(c.hc2), sp(c.nha0), sp(c.nha1));
+        let mut s0 = _mm_set_pd(st[0][1], st[0][0]);
+        let mut s1 = _mm_set_pd(st[1][1], st[1][0]);
+        let mut h0 = _mm_set_pd(st[2][1], st[2][0]);
+        let mut h1 = _mm_set_pd(st[3][1], st[3][0]);
+        let mut acc = _mm_setzero_pd();
+        for f in x.chunks_exact(2) {
+            let v = _mm_set_pd(f[1] as f64, f[0] as f64);
+            let y = _mm_add_pd(_mm_mul_pd(sb0, v), s0);
+            let n0 = _mm_add_pd(_mm_mul_pd(nsa0, s0), _mm_add_pd(_mm_mul_pd(sc1, v), s1));
+            s1 = _mm_add_pd(_mm_mul_pd(nsa1, s0), _mm_mul_pd(sc2, v));
+            s0 = n0;
+            let z = _mm_add_pd(_mm_mul_pd(hb0, y), h0);
+            let m0 = _mm_add_pd(_mm_mul_pd(nha0, h0), _mm_add_pd(_mm_mul_pd(hc1, y), h1));
+            h1 = _mm_add_pd(_mm_mul_pd(nha1, h0), _mm_mul_pd(hc2, y));
+            h0 = m0;
+            acc = _mm_add_pd(acc, _mm_mul_pd(z, z));
+        }
+        let mut out = [[0.0f64; 2]; 5];
+        for (o, v) in out.iter_mut().zip([s0, s1, h0, h1, acc]) {
+            _mm_storeu_pd(o.as_mut_ptr(), v);
+        }
+        *st = [out[0], out[1], out[2], out[3]];
+        out[4]
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn k_weight_pairs(c: &Coefs, st: &mut [[f64; 2]; 4], x: &[f32]) -> [f64; 2] {
+    let [mut s0, mut s1, mut h0, mut h1] = *st;
     let mut acc = [0.0f64; 2];
     for f in x.chunks_exact(2) {
         let v = [f[0] as f64, f[1] as f64];
-        let mut z = [0.0f64; 2];
-        for c in 0..2 {
-            let y = sb[0] * v[c] + s0[c];
-            let n0 = -sa[0] * s0[c] + (s1[c] + sc1 * v[c]);
-            s1[c] = -sa[1] * s0[c] + sc2 * v[c];
-            s0[c] = n0;
-            z[c] = hb[0] * y + h0[c];
-            let m0 = -ha[0] * h0[c] + (h1[c] + hc1 * y);
-            h1[c] = -ha[1] * h0[c] + hc2 * y;
-            h0[c] = m0;
-            acc[c] += z[c] * z[c];
+        for i in 0..2 {
+            let y = c.sb0 * v[i] + s0[i];
+            let n0 = c.nsa0 * s0[i] + (c.sc1 * v[i] + s1[i]);
+            s1[i] = c.nsa1 * s0[i] + c.sc2 * v[i];
+            s0[i] = n0;
+            let z = c.hb0 * y + h0[i];
+            let m0 = c.nha0 * h0[i] + (c.hc1 * y + h1[i]);
+            h1[i] = c.nha1 * h0[i] + c.hc2 * y;
+            h0[i] = m0;
+            acc[i] += z * z;
         }
     }
-    kl.shelf.z = [s0[0], s1[0]];
-    kl.hp.z = [h0[0], h1[0]];
-    kr.shelf.z = [s0[1], s1[1]];
-    kr.hp.z = [h0[1], h1[1]];
-    acc[0] + acc[1]
+    *st = [s0, s1, h0, h1];
+    acc
 }
 
 const TP_TAPS: usize = 12;

@@ -235,12 +235,14 @@ fn mix_ramped(out: &mut [f32], buf: &[f32], g0: [f32; 2], step: [f32; 2]) {
     let mut o_it = out.chunks_exact_mut(W);
     let mut b_it = buf.chunks_exact(W);
     let mut k = 0usize;
+    let mut kf = 0.0f32;
     for (o, b) in (&mut o_it).zip(&mut b_it) {
-        let kf = k as f32;
+        let (o, b): (&mut [f32; W], &[f32; W]) = (o.try_into().unwrap(), b.try_into().unwrap());
         for j in 0..W {
             o[j] += b[j] * (base[j] + inc[j] * kf);
         }
         k += 1;
+        kf += 1.0;
     }
     let first = k * LANE_FRAMES;
     for (i, (o, b)) in
@@ -263,16 +265,22 @@ fn gain_clamp(out: &mut [f32], g0: f32, step: f32) {
     let inc = step * LANE_FRAMES as f32;
     #[inline(always)]
     fn guard(v: f32) -> f32 {
-        if v.is_finite() { v.clamp(-1.0, 1.0) } else { 0.0 }
+        // Plain compares and selects (NaN and inf fail `<`), which vectorise; f32::clamp and
+        // max/min carry NaN rules that keep the loop scalar.
+        let c = if v > 1.0 { 1.0 } else { v };
+        let c = if c < -1.0 { -1.0 } else { c };
+        if v.abs() < f32::INFINITY { c } else { 0.0 }
     }
     let mut it = out.chunks_exact_mut(W);
     let mut k = 0usize;
+    let mut kf = 0.0f32;
     for o in &mut it {
-        let kf = k as f32;
+        let o: &mut [f32; W] = o.try_into().unwrap();
         for j in 0..W {
             o[j] = guard(o[j] * (base[j] + inc * kf));
         }
         k += 1;
+        kf += 1.0;
     }
     let first = k * LANE_FRAMES;
     for (i, f) in it.into_remainder().chunks_exact_mut(2).enumerate() {
