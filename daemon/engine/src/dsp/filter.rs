@@ -86,11 +86,11 @@ impl Svf {
     #[inline]
     pub fn tick(&mut self, x: f32) -> SvfOut {
         let (ic1, ic2) = (self.ic1, self.ic2);
-        let v3 = x - ic2;
-        let v1 = self.a1 * ic1 + self.a2 * v3;
-        let v2 = ic2 + (self.a2 * ic1 + self.a3 * v3);
         self.ic1 = self.m[0] * ic1 + (self.m[1] * ic2 + self.n[0] * x);
         self.ic2 = self.m[3] * ic2 + (self.m[2] * ic1 + self.n[1] * x);
+        // ic' = 2 v - ic, so each output is the mean of a state before and after the step.
+        let v1 = 0.5 * (ic1 + self.ic1);
+        let v2 = 0.5 * (ic2 + self.ic2);
         SvfOut { lp: v2, bp: v1, hp: x - self.k * v1 - v2 }
     }
 

@@ -2,9 +2,10 @@
 //! second, following activity); each is a two-pole resonator ringing a short damped sine with a
 //! soft attack, so there are drops but no clicks.
 //!
-//! Voices live in groups of four lanes (structure of arrays, so each group is one SIMD step) and
-//! only groups with a sounding drop are computed; new drops take the first free lane, keeping the
-//! active ones packed at the front. Typical rain keeps one or two groups busy.
+//! Each sounding drop is computed four frames at a time: its damped sine is a complex number
+//! rotated (and shrunk) by four samples per step in four lanes that hold consecutive frames, so a
+//! step is SIMD work that lands directly on four output frames. Only sounding drops are
+//! computed; typical rain keeps a handful busy.
 
 use super::{Control, Generator, Param};
 use crate::dsp::filter::{OnePole, Svf};
@@ -13,8 +14,11 @@ use crate::dsp::pan_gains;
 use crate::dsp::rng::Rng;
 use crate::pack::LayerSpec;
 
-const GROUPS: usize = 4;
-const VOICES: usize = GROUPS * 4;
+const VOICES: usize = 16;
+/// Frames per SIMD step of a voice.
+const W: usize = 4;
+/// Frames per pass (the drop accumulators live on the stack).
+const SUB: usize = 128;
 /// Longest drop decay time constant (s); with [`VOICES`] it caps the discrete-drop rate so a
 /// reused voice has always decayed (denser rain is carried by the hiss).
 const MAX_DECAY_S: f32 = 0.010;
@@ -25,16 +29,77 @@ const SILENT: f32 = 1e-5;
 /// Drops quieter than this (-66 dBFS) are lost under the hiss anyway and are not started.
 const INAUDIBLE: f32 = 5e-4;
 
+/// One drop: `A r^n sin(w n) (1 - d^n)` for n samples since its onset, d giving the ~0.5 ms
+/// soft attack.
 #[derive(Clone, Copy, Default)]
-struct Group {
-    y1: [f32; 4],
-    y2: [f32; 4],
-    a1: [f32; 4],
-    a2: [f32; 4],
-    att: [f32; 4],
-    datt: [f32; 4],
-    gl: [f32; 4],
-    gr: [f32; 4],
+struct Voice {
+    /// `A r^n e^(iwn)` at the next four frames (the output is its imaginary part).
+    re: [f32; W],
+    im: [f32; W],
+    /// `d^n` at the next four frames.
+    att: [f32; W],
+    /// Step by k samples (k = 0..=W): `r^k e^(iwk)` and `d^k`.
+    rot: [(f32, f32); W + 1],
+    datt: [f32; W + 1],
+    gl: f32,
+    gr: f32,
+    /// Frames of the current pass before the onset (silent), for a drop that starts in it.
+    lead: usize,
+    /// Squared magnitude below which the voice is free.
+    quiet2: f32,
+    active: bool,
+}
+
+impl Voice {
+    /// Adds this voice to `left`/`right` over a pass of `n` frames and moves it on by `n`.
+    fn render(&mut self, left: &mut [f32; SUB], right: &mut [f32; SUB], n: usize) {
+        let whole = n / W * W;
+        let first = self.lead / W * W;
+        let (c, s) = self.rot[W];
+        let d = self.datt[W];
+        let (mut re, mut im, mut att) = (self.re, self.im, self.att);
+        // Lanes before the onset hold the (unused) extension of the drop to negative n.
+        let mut mask: [f32; W] = std::array::from_fn(|i| if first + i >= self.lead { 1.0 } else { 0.0 });
+        let (gl, gr) = (self.gl, self.gr);
+        let mut at = first;
+        while at < whole {
+            let l: &mut [f32; W] = (&mut left[at..at + W]).try_into().unwrap();
+            let r: &mut [f32; W] = (&mut right[at..at + W]).try_into().unwrap();
+            for i in 0..W {
+                let v = im[i] * (1.0 - att[i]) * mask[i];
+                l[i] += v * gl;
+                r[i] += v * gr;
+                let (a, b) = (re[i], im[i]);
+                re[i] = a * c - b * s;
+                im[i] = a * s + b * c;
+                att[i] *= d;
+            }
+            mask = [1.0; W];
+            at += W;
+        }
+        (self.re, self.im, self.att) = (re, im, att);
+        // The last n % W frames come from the first lanes; then every lane moves on by that many
+        // samples so lane 0 is the next frame again.
+        let tail = n - whole.max(first);
+        if tail > 0 {
+            let from = whole.max(first);
+            for i in 0..tail {
+                if from + i >= self.lead {
+                    let v = self.im[i] * (1.0 - self.att[i]);
+                    left[from + i] += v * gl;
+                    right[from + i] += v * gr;
+                }
+            }
+            let (c, s) = self.rot[tail];
+            for i in 0..W {
+                let (a, b) = (self.re[i], self.im[i]);
+                self.re[i] = a * c - b * s;
+                self.im[i] = a * s + b * c;
+                self.att[i] *= self.datt[tail];
+            }
+        }
+        self.lead = 0;
+    }
 }
 
 pub struct Rain {
@@ -50,10 +115,7 @@ pub struct Rain {
     hiss_level: f32,
     rng: Rng,
     until_drop: f32,
-    groups: [Group; GROUPS],
-    active: [bool; VOICES],
-    /// Level below which each voice counts as decayed.
-    quiet: [f32; VOICES],
+    voices: [Voice; VOICES],
 }
 
 impl Rain {
@@ -71,22 +133,18 @@ impl Rain {
             hiss_level: spec.fixed("hiss_level"),
             until_drop: 0.0,
             rng,
-            groups: [Group::default(); GROUPS],
-            active: [false; VOICES],
-            quiet: [SILENT; VOICES],
+            voices: [Voice::default(); VOICES],
         }
     }
 
-    fn spawn(&mut self, sr: f32, bright: f32) {
-        let Some(v) = self.active.iter().position(|a| !a) else { return };
-        let (g, k) = (&mut self.groups[v / 4], v % 4);
+    /// Starts a drop `lead` frames into the next pass.
+    fn spawn(&mut self, sr: f32, bright: f32, lead: usize) {
+        let Some(v) = self.voices.iter_mut().find(|v| !v.active) else { return };
         let r = &mut self.rng;
         let freq = r.range(900.0, 2200.0) * (1.0 + 1.5 * bright) * r.range(0.8, 1.25);
         let w = 2.0 * std::f32::consts::PI * freq.min(sr * 0.4) / sr;
         let decay = r.range(0.002, MAX_DECAY_S);
         let rad = (-1.0 / (decay * sr)).exp();
-        g.a1[k] = 2.0 * rad * w.cos();
-        g.a2[k] = rad * rad;
         // Mostly small drops, a few larger ones (power law). Dark scenes (sleep) soften drops so
         // they blur into the hiss instead of standing out as plinks.
         let amp = self.drop_level * 0.6 * r.unit().powi(3) * (0.25 + 0.75 * bright);
@@ -94,16 +152,28 @@ impl Rain {
         if amp < INAUDIBLE {
             return;
         }
-        self.active[v] = true;
-        self.quiet[v] = (amp * DECAYED).max(SILENT);
-        // Start the recurrence one step into A r^n sin(wn).
-        g.y2[k] = 0.0;
-        g.y1[k] = amp * rad * w.sin();
-        // Attack ~0.5 ms: the output is y * (1 - att), att decaying from 1.
-        g.att[k] = 1.0;
-        g.datt[k] = (-1.0 / (0.0005 * sr)).exp();
-        g.gl[k] = pl;
-        g.gr[k] = pr;
+        // Attack ~0.5 ms: the output is y * (1 - d^n).
+        let d = (-1.0 / (0.0005 * sr)).exp();
+        for k in 0..=W {
+            let m = rad.powi(k as i32);
+            v.rot[k] = (m * (w * k as f32).cos(), m * (w * k as f32).sin());
+            v.datt[k] = d.powi(k as i32);
+        }
+        // Lanes hold frames lead - lead % W .. + W of the pass, n = lane frame - lead.
+        let first = lead / W * W;
+        for i in 0..W {
+            let n = (first + i) as f32 - lead as f32;
+            let m = amp * rad.powf(n);
+            v.re[i] = m * (w * n).cos();
+            v.im[i] = m * (w * n).sin();
+            v.att[i] = d.powf(n);
+        }
+        v.gl = pl;
+        v.gr = pr;
+        v.lead = lead;
+        let quiet = (amp * DECAYED).max(SILENT);
+        v.quiet2 = quiet * quiet;
+        v.active = true;
     }
 }
 
@@ -142,63 +212,85 @@ impl Generator for Rain {
             self.until_drop = self.rng.exp_wait(rate);
         }
         self.until_drop -= block_s - t;
+        // Drops: voice by voice over each pass, into time-major accumulators.
         let mut next_on = 0;
-        let mut start = 0;
-        // Lanes accumulate across groups; one horizontal sum per frame at the end.
-        const SUB: usize = 128;
-        let mut acc_l = [[0.0f32; 4]; SUB];
-        let mut acc_r = [[0.0f32; 4]; SUB];
-        // Render in spans between onsets so each span runs the tight group loop.
-        while start < c.frames {
-            while next_on < n_on && onsets[next_on] <= start {
-                self.spawn(c.sr, c.brightness);
+        let (mut left, mut right) = ([0.0f32; SUB], [0.0f32; SUB]);
+        let mut p0 = 0;
+        while p0 < c.frames {
+            let n = (c.frames - p0).min(SUB);
+            while next_on < n_on && onsets[next_on] < p0 + n {
+                self.spawn(c.sr, c.brightness, onsets[next_on] - p0);
                 next_on += 1;
             }
-            let end = if next_on < n_on { onsets[next_on].max(start + 1) } else { c.frames };
-            let used = self.active.iter().rposition(|a| *a).map_or(0, |v| v / 4 + 1);
-            let mut p0 = start;
-            while used > 0 && p0 < end {
-                let p1 = end.min(p0 + SUB);
-                // Only the frames this span covers are cleared (not the whole scratch).
-                acc_l[..p1 - p0].fill([0.0; 4]);
-                acc_r[..p1 - p0].fill([0.0; 4]);
-                // Two groups side by side: each resonator is a serial chain, so interleaving two
-                // keeps the pipeline busy.
-                for pair in self.groups[..used].chunks_mut(2) {
-                    let mut st = [Group::default(); 2];
-                    st[..pair.len()].copy_from_slice(pair);
-                    for (al, ar) in acc_l[..p1 - p0].iter_mut().zip(acc_r[..p1 - p0].iter_mut()) {
-                        for g in &mut st {
-                            for k in 0..4 {
-                                let y = g.a1[k] * g.y1[k] - g.a2[k] * g.y2[k];
-                                g.y2[k] = g.y1[k];
-                                g.y1[k] = y;
-                                g.att[k] *= g.datt[k];
-                                let v = y * (1.0 - g.att[k]);
-                                al[k] += v * g.gl[k];
-                                ar[k] += v * g.gr[k];
-                            }
-                        }
-                    }
-                    let n = pair.len();
-                    pair.copy_from_slice(&st[..n]);
+            if self.voices.iter().any(|v| v.active) {
+                left[..n].fill(0.0);
+                right[..n].fill(0.0);
+                for v in self.voices.iter_mut().filter(|v| v.active) {
+                    v.render(&mut left, &mut right, n);
                 }
-                for (f, (l, r)) in out[p0 * 2..p1 * 2].chunks_exact_mut(2).zip(acc_l.iter().zip(&acc_r)) {
-                    f[0] += (l[0] + l[1]) + (l[2] + l[3]);
-                    f[1] += (r[0] + r[1]) + (r[2] + r[3]);
+                for (f, (l, r)) in out[p0 * 2..(p0 + n) * 2].chunks_exact_mut(2).zip(left.iter().zip(&right))
+                {
+                    f[0] += *l;
+                    f[1] += *r;
                 }
-                p0 = p1;
             }
-            start = end;
+            p0 += n;
         }
-        for (v, a) in self.active.iter_mut().enumerate() {
-            let g = &mut self.groups[v / 4];
-            let k = v % 4;
-            let q = self.quiet[v];
-            if *a && g.y1[k].abs() < q && g.y2[k].abs() < q {
-                *a = false;
-                g.y1[k] = 0.0;
-                g.y2[k] = 0.0;
+        for v in &mut self.voices {
+            if v.active && v.re[0] * v.re[0] + v.im[0] * v.im[0] < v.quiet2 {
+                v.active = false;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A drop rendered over passes of any length, starting anywhere in a pass, is the formula
+    /// `A r^n sin(wn) (1 - d^n)` sample for sample.
+    #[test]
+    fn voice_matches_formula_across_passes() {
+        let manifest = "name = \"t\"\nversion = \"1.0.0\"\ndescription = \"t\"\noutcomes = [\"calm\"]\n\
+                        [[layers]]\nname = \"r\"\nkind = \"rain\"\n";
+        let pack = crate::pack::parse_manifest(manifest, std::path::Path::new("t.toml"), None).unwrap();
+        let mut rain = Rain::new(&pack.layers[0], Rng::new(1), 48_000.0);
+        let mut r = Rng::new(2);
+        for lead in [0usize, 1, 2, 3, 5, 126, 127] {
+            rain.voices = [Voice::default(); VOICES];
+            // Some draws are too quiet to start; draw until one sounds.
+            while !rain.voices.iter().any(|v| v.active) {
+                rain.spawn(48_000.0, 1.0, lead);
+            }
+            let v0 = rain.voices.iter().find(|v| v.active).copied().expect("a drop");
+            // Recover the drop's parameters from its one-step coefficients.
+            let (c1, s1) = v0.rot[1];
+            let (rad, w) = ((c1 * c1 + s1 * s1).sqrt() as f64, s1.atan2(c1) as f64);
+            let d = v0.datt[1] as f64;
+            let amp =
+                (v0.re[0] as f64).hypot(v0.im[0] as f64) / rad.powf((lead / W * W) as f64 - lead as f64);
+            let mut got = Vec::new();
+            let mut first = true;
+            let mut v = v0;
+            while got.len() < 3000 {
+                let n = if first { SUB } else { 1 + r.index(SUB) };
+                first = false;
+                let (mut left, mut right) = ([0.0f32; SUB], [0.0f32; SUB]);
+                v.render(&mut left, &mut right, n);
+                got.extend_from_slice(&left[..n]);
+            }
+            for (f, g) in got.iter().enumerate() {
+                let want = if f < lead {
+                    0.0
+                } else {
+                    let n = (f - lead) as f64;
+                    amp * rad.powf(n) * (w * n).sin() * (1.0 - d.powf(n)) * v0.gl as f64
+                };
+                assert!(
+                    (*g as f64 - want).abs() < 1e-4 * amp.max(1e-3),
+                    "lead {lead}, frame {f}: {g} vs {want}"
+                );
             }
         }
     }
