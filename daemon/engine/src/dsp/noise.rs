@@ -21,8 +21,8 @@ const LANES: usize = 8;
 ///
 /// White noise comes from eight xorshift32 lanes stepped together: shifts and xors on eight
 /// 32-bit words are a couple of SIMD instructions, where one 64-bit generator is a serial chain
-/// per sample. Each lane repeats only after 2^32 - 1 steps (about a day of audio for the eight
-/// together), and audio needs no more statistical quality than that.
+/// per sample. The lanes repeat only after 2^32 - 1 steps, about eight days of audio at 48 kHz,
+/// and audio needs no more statistical quality than that.
 #[derive(Clone, Debug)]
 pub struct Noise {
     color: Color,
