@@ -43,15 +43,17 @@ impl Kind {
         }
     }
 
-    /// Rough render cost per frame (ns on the development machine), for splitting a render's
-    /// layers over threads.
+    /// Rough render cost per frame (ns on the development machine, from
+    /// `cargo run --release -p sonora-engine --example profile`), for splitting a render's layers
+    /// over threads.
     pub fn render_cost(self) -> f32 {
         match self {
-            Kind::Noise | Kind::Wind | Kind::Drone => 14.0,
-            Kind::Rain => 28.0,
-            Kind::Waves | Kind::Stream | Kind::Crickets => 20.0,
-            Kind::Fire => 16.0,
-            Kind::Sample => 8.0,
+            Kind::Drone => 5.0,
+            Kind::Noise | Kind::Wind | Kind::Fire => 6.0,
+            Kind::Waves => 7.0,
+            Kind::Stream => 9.0,
+            Kind::Rain | Kind::Crickets => 10.0,
+            Kind::Sample => 4.0,
         }
     }
 

@@ -283,7 +283,7 @@ fn split_layers(costs: &[f32]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..costs.len()).collect();
     order.sort_by(|&a, &b| costs[b].total_cmp(&costs[a]).then(a.cmp(&b)));
     // Estimated ns per frame of mixing (here) and metering plus writing (on the writer).
-    let (mut here, mut there) = (10.0f32, 6.0f32);
+    let (mut here, mut there) = (5.0f32, 6.0f32);
     let mut out = Vec::new();
     for i in order {
         if there < here {

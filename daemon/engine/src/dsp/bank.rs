@@ -51,14 +51,6 @@ impl SineBank {
         SineBank { oscs }
     }
 
-    pub fn len(&self) -> usize {
-        self.oscs.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.oscs.is_empty()
-    }
-
     /// Retunes oscillator `j`, keeping its current phase.
     pub fn set_freq(&mut self, j: usize, freq_hz: f32, sr: f32) {
         let w = 2.0 * std::f32::consts::PI * freq_hz.clamp(0.0, sr * 0.49) / sr;
