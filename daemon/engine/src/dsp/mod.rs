@@ -5,6 +5,7 @@
 
 pub mod bank;
 pub mod filter;
+pub mod half;
 pub mod mod_source;
 pub mod noise;
 pub mod osc;

@@ -4,6 +4,7 @@
 
 use super::{Control, Generator, Param};
 use crate::dsp::bank::SineBank;
+use crate::dsp::half::{self, HalfRate};
 use crate::dsp::mod_source::Drift;
 use crate::dsp::pan_gains;
 use crate::dsp::rng::Rng;
@@ -13,8 +14,6 @@ use crate::pack::LayerSpec;
 const PER_NOTE: usize = 3;
 /// Seconds for one note to fade out (and again to fade in) during a voicing change.
 const NOTE_FADE_S: f32 = 4.0;
-/// Output frames rendered per step of the half-rate path.
-const CHUNK: usize = 128;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Move {
@@ -47,22 +46,11 @@ pub struct Drone {
     until_change: f32,
     filter_drift: Drift,
     rng: Rng,
-    /// Rate the oscillators run at: the output rate, or half of it when every partial the pack
-    /// can reach stays below an eighth of the output rate (pads are low: the built-in ones stay
-    /// under 500 Hz). Half rate halves the cost of the layer's sine bank; the missing samples
-    /// are linear interpolations, whose images sit just under the output's Nyquist frequency
-    /// (above 23 kHz at 48 kHz for a 500 Hz partial) and are attenuated by the interpolation.
+    /// Rate the oscillators run at: the output rate, or half of it (see [`crate::dsp::half`])
+    /// when every partial the pack can reach qualifies; pads are low (the built-in ones stay
+    /// under 500 Hz), and half rate halves the cost of the sine bank.
     osc_sr: f32,
     half: Option<HalfRate>,
-}
-
-/// State of the half-rate path: the last two half-rate frames and which output phase is next.
-#[derive(Default)]
-struct HalfRate {
-    last: [f32; 2],
-    next: [f32; 2],
-    /// True when the next output frame lies between `last` and `next`.
-    between: bool,
 }
 
 fn semis(root: f32, st: f32) -> f32 {
@@ -81,7 +69,7 @@ impl Drone {
             * 2f32.powf(chords.iter().flatten().copied().fold(0.0f32, f32::max) / 12.0)
             * 2.0
             * (1.0 + detune);
-        let half = top < sr / 8.0;
+        let half = half::qualifies(top, sr);
         let osc_sr = if half { sr / 2.0 } else { sr };
         let mut notes = Vec::with_capacity(n);
         let mut oscs =
@@ -190,12 +178,8 @@ impl Generator for Drone {
         let rate = self.movement.at(c);
         let fc = self.cutoff.at(c) * 2f32.powf(self.filter_drift.step(dt, rate * 0.5) - 0.5);
         let norm = 0.5 / (self.notes.len() as f32).sqrt();
-        // Oscillator frames this block: half the output frames on the half-rate path (one more
-        // when the block starts on a fresh half-rate frame and has odd length).
-        let osc_frames = match &self.half {
-            Some(h) => (c.frames + usize::from(!h.between)) / 2,
-            None => c.frames,
-        };
+        // Oscillator frames this block (about half the output frames on the half-rate path).
+        let osc_frames = self.half.as_ref().map_or(c.frames, |h| h.needed(c.frames));
         for (i, note) in self.notes.iter_mut().enumerate() {
             let fade_step = dt / NOTE_FADE_S;
             match note.moving {
@@ -244,27 +228,11 @@ impl Generator for Drone {
             self.oscs.render(out);
             return;
         };
-        // Half rate: output frames alternate between a half-rate frame (one frame late) and the
-        // midpoint to the next one.
-        let mut low = [0.0f32; CHUNK + 2];
-        for part in out.chunks_mut(CHUNK * 2) {
-            let frames = part.len() / 2;
-            let need = (frames + usize::from(!h.between)) / 2;
+        let mut low = [0.0f32; half::PASS + 2];
+        for part in out.chunks_mut(half::PASS * 2) {
+            let need = h.needed(part.len() / 2);
             self.oscs.render(&mut low[..need * 2]);
-            let mut fresh = low[..need * 2].chunks_exact(2);
-            for f in part.chunks_exact_mut(2) {
-                if h.between {
-                    f[0] = 0.5 * (h.last[0] + h.next[0]);
-                    f[1] = 0.5 * (h.last[1] + h.next[1]);
-                } else {
-                    h.last = h.next;
-                    let v = fresh.next().unwrap_or(&[0.0, 0.0]);
-                    h.next = [v[0], v[1]];
-                    f[0] = h.last[0];
-                    f[1] = h.last[1];
-                }
-                h.between = !h.between;
-            }
+            h.expand(&low[..need * 2], part);
         }
     }
 }

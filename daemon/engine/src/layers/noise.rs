@@ -1,8 +1,10 @@
 //! Noise bed: white/pink/brown noise through a low-pass that wanders slowly, the steady floor of
-//! most scenes.
+//! most scenes. Dark beds (low-pass never above a sixteenth of the output rate, 3 kHz at 48 kHz:
+//! the calm and sleep ones) run at half rate (see [`crate::dsp::half`]).
 
 use super::{Control, Generator, Param};
 use crate::dsp::filter::Svf;
+use crate::dsp::half::{self, HalfRate};
 use crate::dsp::mod_source::{Drift, Ramp};
 use crate::dsp::noise::Noise;
 use crate::dsp::rng::Rng;
@@ -21,12 +23,22 @@ pub struct NoiseBed {
     wander: Drift,
     swell: Drift,
     level: Ramp,
+    /// Rate the bed is computed at, and the interpolation state when that is half the output's.
+    rate: f32,
+    half: Option<HalfRate>,
 }
 
 impl NoiseBed {
     pub fn new(spec: &LayerSpec, mut rng: Rng, sr: f32) -> Self {
         let color = spec.color();
         let width = spec.fixed("width");
+        let cutoff = spec.param("cutoff_hz");
+        let depth = spec.fixed("drift");
+        // The low-pass at its widest (cutoff wander is up to `drift` octaves up), and an octave
+        // more: a two-pole low-pass is only 12 dB down there, so that is where the bed's sound
+        // really ends.
+        let top = cutoff.rest.max(cutoff.lively) * 2f32.powf(depth) * 2.0;
+        let half = half::qualifies(top, sr);
         NoiseBed {
             l: Noise::new(color, rng.fork(1)),
             r: Noise::new(color, rng.fork(2)),
@@ -40,24 +52,18 @@ impl NoiseBed {
             wander: Drift::new(rng.fork(3)),
             swell: Drift::new(rng.fork(4)),
             level: Ramp::new(1.0),
+            rate: if half { sr / 2.0 } else { sr },
+            half: half.then(HalfRate::default),
         }
     }
 }
 
-impl Generator for NoiseBed {
-    fn render(&mut self, c: &Control, out: &mut [f32]) {
-        let dt = c.mod_dt();
-        let rate = self.drift_rate.at(c);
-        // Cutoff wanders up to an octave either way with `drift`; level by up to ~4 dB.
-        let w = self.wander.step(dt, rate) * 2.0 - 1.0;
-        let fc = self.cutoff.at(c) * 2f32.powf(w * self.depth);
-        self.fl.set(fc, 0.7, c.sr);
-        self.fr.set(fc * 1.03, 0.7, c.sr);
-        let lvl = 1.0 - 0.35 * self.depth * self.swell.step(dt, rate * 0.7);
-        self.level.to(lvl, c.frames);
-        // White noise for both channels first (independent generators), then one loop for the rest.
-        const SUB: usize = 128;
-        let mut off = 0;
+impl NoiseBed {
+    /// Computes `out.len() / 2` frames at the bed's own rate; `off` is where they start in the
+    /// block's level ramp.
+    fn compute(&mut self, out: &mut [f32], off: usize) {
+        const SUB: usize = crate::dsp::noise::SUB;
+        let mut off = off;
         for part in out.chunks_mut(SUB * 2) {
             let n = part.len() / 2;
             let (mut a, mut b) = ([0.0f32; SUB], [0.0f32; SUB]);
@@ -70,6 +76,35 @@ impl Generator for NoiseBed {
                 f[1] = self.fr.lp(self.width_side * y + self.width_mid * x) * g;
             }
             off += n;
+        }
+    }
+}
+
+impl Generator for NoiseBed {
+    fn render(&mut self, c: &Control, out: &mut [f32]) {
+        let dt = c.mod_dt();
+        let rate = self.drift_rate.at(c);
+        // Cutoff wanders up to an octave either way with `drift`; level by up to ~4 dB.
+        let w = self.wander.step(dt, rate) * 2.0 - 1.0;
+        let fc = self.cutoff.at(c) * 2f32.powf(w * self.depth);
+        self.fl.set(fc, 0.7, self.rate);
+        self.fr.set(fc * 1.03, 0.7, self.rate);
+        let lvl = 1.0 - 0.35 * self.depth * self.swell.step(dt, rate * 0.7);
+        let frames = self.half.as_ref().map_or(c.frames, |h| h.needed(c.frames));
+        self.level.to(lvl, frames);
+        match self.half.take() {
+            None => self.compute(out, 0),
+            Some(mut h) => {
+                let mut low = [0.0f32; half::PASS + 2];
+                let mut off = 0;
+                for part in out.chunks_mut(half::PASS * 2) {
+                    let need = h.needed(part.len() / 2);
+                    self.compute(&mut low[..need * 2], off);
+                    h.expand(&low[..need * 2], part);
+                    off += need;
+                }
+                self.half = Some(h);
+            }
         }
         self.level.land(lvl);
     }
