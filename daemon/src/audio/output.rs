@@ -18,6 +18,12 @@ use std::time::{Duration, Instant};
 /// went up): the log gets at most one line per period, however bad things are.
 const UNDERRUN_LOG_EVERY: Duration = Duration::from_secs(2);
 
+/// Audio the device is asked to hold ahead of the callback. Sonora plays soundscapes, so latency
+/// matters little (a volume change is heard up to this much later), while a busy machine that runs
+/// the callback late must not make the sound stutter: with the usual 40 ms periods and ~100 ms
+/// buffer, a callback 80 ms late is already a hiccup; with this, ~190 ms late still is not.
+const DEVICE_BUFFER_S: f64 = 0.25;
+
 /// Things the audio thread reports to the core.
 #[derive(Debug, Clone)]
 pub enum AudioEvent {
@@ -188,13 +194,19 @@ fn audio_thread(
     }
 }
 
+/// The longest wait, in microseconds, between two callbacks that counted as an underrun since the
+/// last log line (for the log only).
+static LONGEST_LATE_US: AtomicU64 = AtomicU64::new(0);
+
 /// Logs once when the underrun count went up since the last look.
 fn log_underruns(underruns: &AtomicU64, logged: &mut u64) {
     let n = underruns.load(Ordering::Relaxed);
     if n > *logged {
+        let longest_ms = LONGEST_LATE_US.swap(0, Ordering::Relaxed) / 1000;
         tracing::warn!(
             underruns = n,
             new = n - *logged,
+            longest_wait_ms = longest_ms,
             "audio hiccup: the sound device was not fed in time ({n} so far); a very busy computer can cause this"
         );
         *logged = n;
@@ -205,12 +217,13 @@ fn log_underruns(underruns: &AtomicU64, logged: &mut u64) {
 ///
 /// cpal's ALSA backend (which also serves PulseAudio and PipeWire through their ALSA plugins)
 /// recovers from an underrun without telling the callback, so the callback watches its own timing.
-/// After a callback the device holds what it still had queued (cpal's `playback - callback`
-/// timestamps, i.e. the device delay) plus what the callback just wrote: that is how long it can
-/// play on unfed. The next callback coming later than that (plus [`UnderrunWatch::SLACK`]) means
-/// the device went dry in between. When the backend reports no delay, the budget is 1.5 times the
-/// duration of the buffer just written. The first callbacks after the stream opens are ignored
-/// (the device starts empty and the first one fills it whole).
+/// cpal writes all the room the device has, so after a callback the device is full: it can play
+/// on unfed for what it still had queued plus what was just written. That is, in order of
+/// preference: the device delay cpal reports (`playback - callback`) plus the buffer written; the
+/// device buffer (known when the stream asked for a fixed size, else learnt from the first callback,
+/// which fills the empty device whole); at least 1.5 times the buffer just written. A next callback
+/// later than that, plus [`UnderrunWatch::SLACK`], means the device went dry in between. The first
+/// callbacks after the stream opens are never counted.
 ///
 /// Realtime-safe: arithmetic on its own fields and one relaxed atomic add; no locks, no allocation.
 pub(crate) struct UnderrunWatch {
@@ -218,6 +231,8 @@ pub(crate) struct UnderrunWatch {
     budget: Duration,
     callbacks: u32,
     count: Arc<AtomicU64>,
+    /// How much audio the device holds when full, if known.
+    pub device_buffer: Option<Duration>,
 }
 
 impl UnderrunWatch {
@@ -227,11 +242,11 @@ impl UnderrunWatch {
     pub const SLACK: Duration = Duration::from_millis(10);
 
     pub fn new(count: Arc<AtomicU64>) -> UnderrunWatch {
-        UnderrunWatch { last: None, budget: Duration::ZERO, callbacks: 0, count }
+        UnderrunWatch { last: None, budget: Duration::ZERO, callbacks: 0, count, device_buffer: None }
     }
 
-    /// Call at the start of every callback. `queued` is the device delay cpal reports (None when
-    /// it has none). Returns true when this callback came too late.
+    /// Call at the start of every callback. `queued` is the device delay cpal reports (None or 0
+    /// when the backend has none). Returns true when this callback came too late.
     pub fn on_callback(
         &mut self,
         now: Instant,
@@ -239,19 +254,19 @@ impl UnderrunWatch {
         sample_rate: u32,
         queued: Option<Duration>,
     ) -> bool {
-        let late = match self.last {
-            Some(last) if self.callbacks > Self::WARMUP_CALLBACKS => {
-                now.saturating_duration_since(last) > self.budget + Self::SLACK
-            }
-            _ => false,
-        };
+        let gap = self.last.map(|last| now.saturating_duration_since(last)).unwrap_or_default();
+        let late = self.callbacks > Self::WARMUP_CALLBACKS && gap > self.budget + Self::SLACK;
         if late {
             self.count.fetch_add(1, Ordering::Relaxed);
+            LONGEST_LATE_US.fetch_max(gap.as_micros() as u64, Ordering::Relaxed);
         }
         let wrote = Duration::from_secs_f64(frames as f64 / sample_rate.max(1) as f64);
+        if self.callbacks == 0 && self.device_buffer.is_none() {
+            self.device_buffer = Some(wrote);
+        }
         self.budget = match queued {
             Some(q) if q > Duration::ZERO && q < Duration::from_secs(10) => q + wrote,
-            _ => wrote.mul_f64(1.5),
+            _ => self.device_buffer.unwrap_or(Duration::ZERO).max(wrote.mul_f64(1.5)),
         };
         self.last = Some(now);
         self.callbacks = self.callbacks.saturating_add(1);
@@ -271,8 +286,76 @@ fn is_underrun_error(e: &cpal::StreamError) -> bool {
     }
 }
 
+/// What the output callback owns: the mixer, the underrun watch and a scratch buffer.
+struct Render {
+    mixer: mixer::Mixer,
+    watch: UnderrunWatch,
+    /// Scratch for stereo frames, sized once; the callback never allocates.
+    stereo: Vec<f32>,
+    channels: usize,
+    sample_rate: u32,
+}
+
+impl Render {
+    /// The body of every callback. Debug builds abort on any allocation or free in here (see
+    /// main.rs).
+    fn run(&mut self, info: &cpal::OutputCallbackInfo, out_frames: usize, write: &mut dyn FnMut(usize, f32)) {
+        assert_no_alloc::assert_no_alloc(|| {
+            let ts = info.timestamp();
+            let queued = ts.playback.duration_since(&ts.callback);
+            self.watch.on_callback(Instant::now(), out_frames, self.sample_rate, queued);
+            let channels = self.channels;
+            let mut done = 0;
+            while done < out_frames {
+                let n = (out_frames - done).min(self.stereo.len() / 2);
+                let buf = &mut self.stereo[..n * 2];
+                self.mixer.fill(buf);
+                for f in 0..n {
+                    let (l, r) = (buf[f * 2], buf[f * 2 + 1]);
+                    for ch in 0..channels {
+                        let v = match (channels, ch) {
+                            (1, _) => 0.5 * (l + r),
+                            (_, 0) => l,
+                            (_, 1) => r,
+                            _ => 0.0,
+                        };
+                        write((done + f) * channels + ch, v);
+                    }
+                }
+                done += n;
+            }
+        })
+    }
+}
+
+/// Where a stream's callback finds its [`Render`]: it takes it on its first run, so a stream that
+/// fails to build (a device refusing the buffer size asked for) leaves it for the next attempt.
+type RenderSlot = Arc<std::sync::Mutex<Option<Render>>>;
+
+/// Builds the data callback for one sample format around the shared slot.
+fn callback<T: Send + 'static>(
+    slot: RenderSlot,
+    channels: usize,
+    convert: fn(f32) -> T,
+) -> impl FnMut(&mut [T], &cpal::OutputCallbackInfo) + Send + 'static {
+    let mut render: Option<Render> = None;
+    move |data: &mut [T], info: &cpal::OutputCallbackInfo| {
+        if render.is_none() {
+            // Once, on the first callback; try_lock never blocks (the slot is only touched while
+            // the stream is being built), and a miss just plays silence this once.
+            if let Ok(mut s) = slot.try_lock() {
+                render = s.take();
+            }
+        }
+        match render.as_mut() {
+            Some(r) => r.run(info, data.len() / channels.max(1), &mut |i, v| data[i] = convert(v)),
+            None => data.iter_mut().for_each(|x| *x = convert(0.0)),
+        }
+    }
+}
+
 fn open_stream(
-    mut mixer: mixer::Mixer,
+    mixer: mixer::Mixer,
     events: tokio::sync::mpsc::UnboundedSender<AudioEvent>,
     underruns: Arc<AtomicU64>,
 ) -> Result<(cpal::Stream, StreamInfo), OutputError> {
@@ -281,95 +364,94 @@ fn open_stream(
     let name = device.name().unwrap_or_else(|_| "default".into());
     let supported = device.default_output_config().map_err(|e| OutputError::Open(e.to_string()))?;
     let format = supported.sample_format();
+    let buffer_range = *supported.buffer_size();
     let mut config: cpal::StreamConfig = supported.into();
     let channels = config.channels as usize;
-    // ~20 ms blocks: responsive fades without waking the CPU more than needed.
-    config.buffer_size = cpal::BufferSize::Default;
     let sample_rate = config.sample_rate.0;
-    let err_events = events.clone();
-    let err_underruns = underruns.clone();
-    // Runs on cpal's worker thread but outside the data callback: it may allocate.
-    let on_error = move |e: cpal::StreamError| {
-        if is_underrun_error(&e) {
-            err_underruns.fetch_add(1, Ordering::Relaxed);
-            return;
-        }
-        let _ = err_events.send(AudioEvent::StreamError(e.to_string()));
-    };
-    let mut watch = UnderrunWatch::new(underruns);
-    // Scratch for stereo frames, sized once; the callback never allocates.
-    let mut stereo = vec![0.0f32; 16_384];
-    let mut render =
-        move |info: &cpal::OutputCallbackInfo, out_frames: usize, write: &mut dyn FnMut(usize, f32)| {
-            // Debug builds abort on any allocation or free in here (see main.rs).
-            assert_no_alloc::assert_no_alloc(|| {
-                let ts = info.timestamp();
-                watch.on_callback(
-                    Instant::now(),
-                    out_frames,
-                    sample_rate,
-                    ts.playback.duration_since(&ts.callback),
-                );
-                let mut done = 0;
-                while done < out_frames {
-                    let n = (out_frames - done).min(stereo.len() / 2);
-                    let buf = &mut stereo[..n * 2];
-                    mixer.fill(buf);
-                    for f in 0..n {
-                        let (l, r) = (buf[f * 2], buf[f * 2 + 1]);
-                        for ch in 0..channels {
-                            let v = match (channels, ch) {
-                                (1, _) => 0.5 * (l + r),
-                                (_, 0) => l,
-                                (_, 1) => r,
-                                _ => 0.0,
-                            };
-                            write((done + f) * channels + ch, v);
-                        }
-                    }
-                    done += n;
-                }
-            })
-        };
-    let stream = match format {
-        cpal::SampleFormat::F32 => device.build_output_stream(
-            &config,
-            move |data: &mut [f32], info| render(info, data.len() / channels, &mut |i, v| data[i] = v),
-            on_error,
-            None,
-        ),
-        cpal::SampleFormat::I16 => device.build_output_stream(
-            &config,
-            move |data: &mut [i16], info| {
-                render(info, data.len() / channels, &mut |i, v| data[i] = (v * i16::MAX as f32) as i16)
-            },
-            on_error,
-            None,
-        ),
-        cpal::SampleFormat::I32 => device.build_output_stream(
-            &config,
-            move |data: &mut [i32], info| {
-                render(info, data.len() / channels, &mut |i, v| data[i] = (v as f64 * i32::MAX as f64) as i32)
-            },
-            on_error,
-            None,
-        ),
-        cpal::SampleFormat::U16 => device.build_output_stream(
-            &config,
-            move |data: &mut [u16], info| {
-                render(info, data.len() / channels, &mut |i, v| {
-                    data[i] = ((v * 0.5 + 0.5) * u16::MAX as f32) as u16
-                })
-            },
-            on_error,
-            None,
-        ),
-        other => return Err(OutputError::Open(format!("unsupported sample format {other:?}"))),
+    // A soundscape needs no low latency, but it must never run dry on a busy machine: ask for a
+    // quarter of a second of buffer (in four periods) where the device allows it, else its default.
+    // cpal asks ALSA for periods of a quarter of it: keep it a whole number of periods.
+    let wanted = (sample_rate as f64 * DEVICE_BUFFER_S / 4.0) as u32 * 4;
+    let mut sizes = Vec::new();
+    if let cpal::SupportedBufferSize::Range { min, max } = buffer_range
+        && (min..=max).contains(&wanted)
+    {
+        sizes.push(cpal::BufferSize::Fixed(wanted));
     }
-    .map_err(|e| OutputError::Open(e.to_string()))?;
+    sizes.push(cpal::BufferSize::Default);
+    let slot: RenderSlot = Arc::new(std::sync::Mutex::new(Some(Render {
+        mixer,
+        watch: UnderrunWatch::new(underruns.clone()),
+        stereo: vec![0.0f32; 16_384],
+        channels,
+        sample_rate,
+    })));
+    let mut last_error = String::new();
+    let mut stream = None;
+    for size in sizes {
+        config.buffer_size = size;
+        if let Some(r) = slot.lock().ok().as_mut().and_then(|s| s.as_mut()) {
+            r.watch.device_buffer = match size {
+                cpal::BufferSize::Fixed(n) => Some(Duration::from_secs_f64(n as f64 / sample_rate as f64)),
+                cpal::BufferSize::Default => None,
+            };
+        }
+        let err_events = events.clone();
+        let err_underruns = underruns.clone();
+        // Runs on cpal's worker thread but outside the data callback: it may allocate.
+        let on_error = move |e: cpal::StreamError| {
+            if is_underrun_error(&e) {
+                err_underruns.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            let _ = err_events.send(AudioEvent::StreamError(e.to_string()));
+        };
+        let s = slot.clone();
+        let built = match format {
+            cpal::SampleFormat::F32 => {
+                device.build_output_stream(&config, callback::<f32>(s, channels, |v| v), on_error, None)
+            }
+            cpal::SampleFormat::I16 => device.build_output_stream(
+                &config,
+                callback::<i16>(s, channels, |v| (v * i16::MAX as f32) as i16),
+                on_error,
+                None,
+            ),
+            cpal::SampleFormat::I32 => device.build_output_stream(
+                &config,
+                callback::<i32>(s, channels, |v| (v as f64 * i32::MAX as f64) as i32),
+                on_error,
+                None,
+            ),
+            cpal::SampleFormat::U16 => device.build_output_stream(
+                &config,
+                callback::<u16>(s, channels, |v| ((v * 0.5 + 0.5) * u16::MAX as f32) as u16),
+                on_error,
+                None,
+            ),
+            other => return Err(OutputError::Open(format!("unsupported sample format {other:?}"))),
+        };
+        match built {
+            Ok(s) => {
+                stream = Some(s);
+                break;
+            }
+            Err(e) => {
+                tracing::debug!(buffer = ?config.buffer_size, error = %e, "the device refused this buffer size");
+                last_error = e.to_string();
+            }
+        }
+    }
+    let stream = stream.ok_or(OutputError::Open(last_error))?;
     stream.play().map_err(|e| OutputError::Open(e.to_string()))?;
     let info = StreamInfo { sample_rate, device: name };
-    tracing::info!(device = %info.device, sample_rate = info.sample_rate, channels, "audio output opened");
+    tracing::info!(
+        device = %info.device,
+        sample_rate,
+        channels,
+        buffer = ?config.buffer_size,
+        "audio output opened"
+    );
     Ok((stream, info))
 }
 
@@ -407,11 +489,36 @@ mod tests {
     }
 
     #[test]
-    fn without_a_device_delay_the_budget_is_one_and_a_half_buffers() {
-        // 40 ms buffers: 60 ms budget + 10 ms slack.
+    fn without_a_device_delay_the_budget_is_the_device_buffer_learnt_from_the_first_callback() {
+        // Every callback writes 40 ms, the first one too: the device holds 40 ms, the budget is
+        // 1.5 x 40 = 60 ms (+ 10 ms slack).
         let (n, late) = run(&[0, 40, 40, 40, 40, 65, 40, 75, 40], None);
         assert_eq!(n, 1);
         assert!(late[7]);
+        // A first callback of 100 ms (the empty device filled whole), then 40 ms ones: 110 ms.
+        let count = Arc::new(AtomicU64::new(0));
+        let mut w = UnderrunWatch::new(count.clone());
+        let t = Instant::now();
+        let mut late = vec![w.on_callback(t, 4800, 48_000, Some(Duration::ZERO))];
+        for (i, at) in [40u32, 80, 120, 160, 260, 300, 420].iter().enumerate() {
+            let frames = if i == 0 { 4800 } else { 1920 };
+            late.push(w.on_callback(t + MS * *at, frames, 48_000, Some(Duration::ZERO)));
+        }
+        assert_eq!(late, [false, false, false, false, false, false, false, true]);
+        assert_eq!(count.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn a_known_device_buffer_sets_the_budget() {
+        let count = Arc::new(AtomicU64::new(0));
+        let mut w = UnderrunWatch::new(count.clone());
+        w.device_buffer = Some(250 * MS);
+        let t = Instant::now();
+        for (i, at) in [0u32, 62, 125, 187, 250, 450, 730, 780].iter().enumerate() {
+            let late = w.on_callback(t + MS * *at, 3000, 48_000, None);
+            assert_eq!(late, i == 6, "callback {i} at {at} ms");
+        }
+        assert_eq!(count.load(Ordering::Relaxed), 1);
     }
 
     #[test]
