@@ -3,6 +3,9 @@
 # 48 kHz stereo WAV. Reports wall and CPU (user+sys) seconds and x realtime. CPU time is the fair
 # figure on a busy machine; wall time includes waiting for the disk and for other processes.
 #
+# With INSTRUCTIONS=1 it also counts instructions per frame under valgrind (one minute each):
+# slow, but the same on a busy machine as on an idle one, so it compares runs across days.
+#
 # Usage: daemon/engine/bench/compare-sox.sh [OUT_DIR]   (default: /dev/shm if present, else /tmp)
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -29,3 +32,20 @@ for o in calm focus sleep; do
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 rm -f "$out/sox.wav" "$out"/sonora-*.wav
+
+if [ "${INSTRUCTIONS:-0}" = 1 ]; then
+    command -v valgrind >/dev/null || { echo "valgrind not found (apt-get install valgrind)"; exit 1; }
+    count() { # label, command...
+        local label=$1; shift
+        local n
+        n=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
+            awk '/refs:/ { gsub(",", "", $NF); print $NF }')
+        awk -v l="$label" -v n="$n" 'BEGIN { printf "%-28s %6.0f instructions/frame\n", l, n / 2880000 }'
+    }
+    echo "instructions per frame, 60 s of 48 kHz stereo each (callgrind):"
+    count "sox pinknoise (1 layer)" sox -n -r 48000 -c 2 "$out/sox.wav" synth 60 pinknoise
+    for o in calm focus sleep; do
+        count "sonora $o (full scene)" "$bin" "$o" 1 1 "$out/sonora-$o.wav"
+    done
+    rm -f "$out/sox.wav" "$out"/sonora-*.wav
+fi
