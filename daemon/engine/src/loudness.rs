@@ -262,7 +262,7 @@ impl TruePeak {
             let windows = w.len().saturating_sub(TP_TAPS - 1);
             for j0 in (0..windows).step_by(TP_RUN) {
                 let j1 = (j0 + TP_RUN).min(windows);
-                let most = w[j0..j1 + TP_TAPS - 1].iter().fold(0.0f32, |m, v| m.max(v.abs()));
+                let most = crate::dsp::peak_abs(&w[j0..j1 + TP_TAPS - 1]);
                 if most * self.gain <= self.peak {
                     continue;
                 }
@@ -323,7 +323,7 @@ impl Meter {
             }
             i += n;
         }
-        let peak = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        let peak = crate::dsp::peak_abs(x);
         self.sample_peak = self.sample_peak.max(peak);
         self.tp.block(x);
     }

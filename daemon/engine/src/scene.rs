@@ -188,7 +188,7 @@ impl Scene {
         let agc = (self.target_ms / self.agc_ms.max(1e-12)).sqrt().clamp(0.5, 2.0) as f32;
         let master = agc * p.level;
         let (g0, step) = (self.master.value, (master - self.master.value) / frames.max(1) as f32);
-        let peak = out.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        let peak = crate::dsp::peak_abs(out);
         if self.limiter == 1.0 && peak * g0.max(master) <= CEILING {
             // The limiter is at rest and stays there through this block: gain and clamp only.
             gain_clamp(out, g0, step);

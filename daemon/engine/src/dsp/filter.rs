@@ -2,11 +2,12 @@
 
 use std::f32::consts::PI;
 
-/// One-pole low-pass; also the smoother for control values.
+/// One-pole low-pass; also the smoother for control values. `Copy`, so hot loops can work on a
+/// local copy that lives in registers (through `&mut self` every sample is a store and a load).
 ///
 /// Written `y = keep * y + coef * x` (not `y += (x - y) * coef`) so each sample waits on one
 /// multiply and one add of the previous, not three operations.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct OnePole {
     pub y: f32,
     coef: f32,
@@ -38,11 +39,13 @@ impl OnePole {
 /// Topology-preserving-transform state-variable filter (Zavalishin). Stable under fast cutoff
 /// changes, which matters because wind and streams sweep their filters continuously.
 ///
+/// `Copy` for the same reason as [`OnePole`].
+///
 /// The two integrator states advance as one 2x2 matrix step (`m`, `n` below, derived from the
 /// TPT equations when the cutoff is set): each new state is then two products and two sums of
 /// the old ones, half the serial latency of the textbook form. The filter is a chain where every
 /// sample waits on the one before, so that latency, not arithmetic, is what a layer costs.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Svf {
     ic1: f32,
     ic2: f32,

@@ -18,6 +18,25 @@ pub fn pan_gains(pan: f32) -> (f32, f32) {
     (a.cos(), a.sin())
 }
 
+/// Largest absolute value in `x` (NaN ignored), kept in eight lanes with plain compares so it
+/// vectorises (a fold with `f32::max` stays scalar because of its NaN rules).
+pub fn peak_abs(x: &[f32]) -> f32 {
+    #[inline(always)]
+    fn bigger(m: f32, v: f32) -> f32 {
+        let a = v.abs();
+        if a > m { a } else { m }
+    }
+    let mut lanes = [0.0f32; 8];
+    let mut it = x.chunks_exact(8);
+    for c in &mut it {
+        for (m, v) in lanes.iter_mut().zip(c) {
+            *m = bigger(*m, *v);
+        }
+    }
+    let tail = it.remainder().iter().fold(0.0f32, |m, v| bigger(m, *v));
+    lanes.iter().fold(tail, |m, v| bigger(m, *v))
+}
+
 /// Decibels to linear amplitude.
 #[inline]
 pub fn db_to_amp(db: f32) -> f32 {
@@ -43,4 +62,20 @@ pub fn interp(a: f32, b: f32, x: f32, log: bool) -> f32 {
 pub fn smoothstep(x: f64) -> f64 {
     let x = x.clamp(0.0, 1.0);
     x * x * (3.0 - 2.0 * x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peak_abs_finds_the_largest_magnitude_and_ignores_nan() {
+        let mut x: Vec<f32> = (0..37).map(|i| (i as f32 * 0.37).sin() * 0.5).collect();
+        x[23] = -0.9;
+        assert_eq!(peak_abs(&x), 0.9);
+        x[5] = f32::NAN;
+        assert_eq!(peak_abs(&x), 0.9);
+        assert_eq!(peak_abs(&[]), 0.0);
+        assert_eq!(peak_abs(&[-0.25]), 0.25);
+    }
 }

@@ -36,7 +36,7 @@ impl Drift {
 
 /// A value that moves linearly to a new target over one block, so per-block parameter updates
 /// never step (no zipper noise, no clicks at layer entries).
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct Ramp {
     pub value: f32,
     step: f32,

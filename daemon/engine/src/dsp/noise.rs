@@ -11,6 +11,28 @@ pub enum Color {
     Brown,
 }
 
+/// White: uniform [-1, 1) has RMS 0.577.
+#[inline(always)]
+pub fn white(_: &mut [f32; 3], w: f32) -> f32 {
+    w * 1.2
+}
+
+/// Paul Kellet's economy pink filter: three poles, within 0.5 dB above 100 Hz.
+#[inline(always)]
+pub fn pink(b: &mut [f32; 3], w: f32) -> f32 {
+    b[0] = 0.99765 * b[0] + w * 0.099_046;
+    b[1] = 0.963 * b[1] + w * 0.296_516_4;
+    b[2] = 0.57 * b[2] + w * 1.052_691_3;
+    (b[0] + b[1] + b[2] + w * 0.1848) * 0.28
+}
+
+/// Brown: a leaky integrator, -6 dB/octave above ~8 Hz, no DC wander.
+#[inline(always)]
+pub fn brown(b: &mut [f32; 3], w: f32) -> f32 {
+    b[0] = b[0] * 0.998 + w * 0.0625;
+    b[0] * 1.6
+}
+
 /// Frames of white noise a layer generates ahead, per channel, before its per-sample loop.
 pub const SUB: usize = 128;
 
@@ -84,25 +106,25 @@ impl Noise {
     }
 
     /// Colours one white sample. Layers colour inside the loop that also filters, so the
-    /// colour filter's serial chain overlaps the others instead of running as a pass of its own.
+    /// colour filter's serial chain overlaps the others instead of running as a pass of its own;
+    /// hot loops match on [`Noise::kind`] once and call [`white`], [`pink`] or [`brown`] on
+    /// [`Noise::state`] themselves.
     #[inline]
     pub fn color(&mut self, w: f32) -> f32 {
         match self.color {
-            // Uniform [-1,1) has RMS 0.577.
-            Color::White => w * 1.2,
-            Color::Pink => {
-                // Paul Kellet's economy pink filter: three poles, within 0.5 dB above 100 Hz.
-                self.b[0] = 0.99765 * self.b[0] + w * 0.099_046;
-                self.b[1] = 0.963 * self.b[1] + w * 0.296_516_4;
-                self.b[2] = 0.57 * self.b[2] + w * 1.052_691_3;
-                (self.b[0] + self.b[1] + self.b[2] + w * 0.1848) * 0.28
-            }
-            Color::Brown => {
-                // Leaky integrator: -6 dB/octave above ~8 Hz, no DC wander.
-                self.b[0] = self.b[0] * 0.998 + w * 0.0625;
-                self.b[0] * 1.6
-            }
+            Color::White => white(&mut self.b, w),
+            Color::Pink => pink(&mut self.b, w),
+            Color::Brown => brown(&mut self.b, w),
         }
+    }
+
+    pub fn kind(&self) -> Color {
+        self.color
+    }
+
+    /// The colour filter's state.
+    pub fn state(&mut self) -> &mut [f32; 3] {
+        &mut self.b
     }
 
     #[inline]

@@ -6,7 +6,7 @@ use super::{Control, Generator, Param};
 use crate::dsp::filter::Svf;
 use crate::dsp::half::{self, HalfRate};
 use crate::dsp::mod_source::{Drift, Ramp};
-use crate::dsp::noise::Noise;
+use crate::dsp::noise::{self, Color, Noise};
 use crate::dsp::rng::Rng;
 use crate::pack::LayerSpec;
 
@@ -62,21 +62,39 @@ impl NoiseBed {
     /// Computes `out.len() / 2` frames at the bed's own rate; `off` is where they start in the
     /// block's level ramp.
     fn compute(&mut self, out: &mut [f32], off: usize) {
-        const SUB: usize = crate::dsp::noise::SUB;
+        // One loop per colour, so the colour filter is picked once, not per sample.
+        match self.l.kind() {
+            Color::White => self.compute_with(out, off, noise::white),
+            Color::Pink => self.compute_with(out, off, noise::pink),
+            Color::Brown => self.compute_with(out, off, noise::brown),
+        }
+    }
+
+    /// [`NoiseBed::compute`] with the colour filter `tint`. Filter and colour states are copied
+    /// into locals for the loop (kept in registers) and written back after.
+    #[inline(always)]
+    fn compute_with(&mut self, out: &mut [f32], off: usize, tint: impl Fn(&mut [f32; 3], f32) -> f32) {
+        const SUB: usize = noise::SUB;
         let mut off = off;
+        let (mut fl, mut fr) = (self.fl, self.fr);
+        let (mut cl, mut cr) = (*self.l.state(), *self.r.state());
+        let (side, mid) = (self.width_side, self.width_mid);
+        let (g0, step) = (self.level.value, self.level.step());
         for part in out.chunks_mut(SUB * 2) {
             let n = part.len() / 2;
             let (mut a, mut b) = ([0.0f32; SUB], [0.0f32; SUB]);
             Noise::white_pair(&mut self.l, &mut self.r, &mut a[..n], &mut b[..n]);
             // Colour, width and filter in one loop, so the four filter chains overlap.
             for (i, f) in part.chunks_exact_mut(2).enumerate() {
-                let g = self.level.value + self.level.step() * (off + i + 1) as f32;
-                let (x, y) = (self.l.color(a[i]), self.r.color(b[i]));
-                f[0] = self.fl.lp(x) * g;
-                f[1] = self.fr.lp(self.width_side * y + self.width_mid * x) * g;
+                let g = g0 + step * (off + i + 1) as f32;
+                let (x, y) = (tint(&mut cl, a[i]), tint(&mut cr, b[i]));
+                f[0] = fl.lp(x) * g;
+                f[1] = fr.lp(side * y + mid * x) * g;
             }
             off += n;
         }
+        (self.fl, self.fr) = (fl, fr);
+        (*self.l.state(), *self.r.state()) = (cl, cr);
     }
 }
 

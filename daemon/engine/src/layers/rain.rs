@@ -9,7 +9,7 @@
 
 use super::{Control, Generator, Param};
 use crate::dsp::filter::{OnePole, Svf};
-use crate::dsp::noise::{Color, Noise};
+use crate::dsp::noise::{self, Color, Noise};
 use crate::dsp::pan_gains;
 use crate::dsp::rng::Rng;
 use crate::pack::LayerSpec;
@@ -191,11 +191,15 @@ impl Generator for Rain {
             let n = part.len() / 2;
             let (mut a, mut b) = ([0.0f32; HSUB], [0.0f32; HSUB]);
             Noise::white_pair(&mut self.hiss_l, &mut self.hiss_r, &mut a[..n], &mut b[..n]);
+            // Filters copied into locals for the loop (registers, not memory), written back after.
+            let (mut bl, mut br, mut hpl, mut hpr) = (self.bl, self.br, self.hpl, self.hpr);
+            let mut st = [0.0f32; 3]; // white noise has no colour state
             for (f, (x, y)) in part.chunks_exact_mut(2).zip(a.iter().zip(&b)) {
-                let (x, y) = (self.hiss_l.color(*x), self.hiss_r.color(*y));
-                f[0] = self.hpl.hp(self.bl.lp(x)) * hiss;
-                f[1] = self.hpr.hp(self.br.lp(y)) * hiss;
+                let (x, y) = (noise::white(&mut st, *x), noise::white(&mut st, *y));
+                f[0] = hpl.hp(bl.lp(x)) * hiss;
+                f[1] = hpr.hp(br.lp(y)) * hiss;
             }
+            (self.bl, self.br, self.hpl, self.hpr) = (bl, br, hpl, hpr);
         }
         // Drop onsets within this block, as frame offsets (at most one per lane).
         let mut onsets = [usize::MAX; VOICES];

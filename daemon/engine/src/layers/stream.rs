@@ -4,7 +4,7 @@
 use super::{Control, Generator, Param};
 use crate::dsp::filter::{OnePole, Svf};
 use crate::dsp::mod_source::Drift;
-use crate::dsp::noise::{Color, Noise, SUB};
+use crate::dsp::noise::{self, Color, Noise, SUB};
 use crate::dsp::pan_gains;
 use crate::dsp::rng::Rng;
 use crate::pack::LayerSpec;
@@ -66,21 +66,26 @@ impl Generator for Stream {
         }
         let rush = 0.35;
         let (mut wx, mut wa, mut wb) = ([0.0f32; SUB], [0.0f32; SUB], [0.0f32; SUB]);
+        // Filter and colour states as locals for the loop (registers), written back after.
+        let (mut bands, mut rl, mut rr) = (self.bands, self.rush_fl, self.rush_fr);
+        let (mut cl, mut cr, mut cw) = (*self.rush_l.state(), *self.rush_r.state(), [0.0f32; 3]);
         for part in out.chunks_mut(SUB * 2) {
             let n = part.len() / 2;
             self.noise.white_block(&mut wx[..n]);
             Noise::white_pair(&mut self.rush_l, &mut self.rush_r, &mut wa[..n], &mut wb[..n]);
             for (j, f) in part.chunks_exact_mut(2).enumerate() {
-                let x = self.noise.color(wx[j]);
+                let x = noise::white(&mut cw, wx[j]);
                 let (mut l, mut r) = (0.0, 0.0);
                 for i in 0..BANDS {
-                    let y = self.bands[i].bp(x) * gains[i];
+                    let y = bands[i].bp(x) * gains[i];
                     l += y * self.pans[i].0;
                     r += y * self.pans[i].1;
                 }
-                f[0] = l + self.rush_fl.lp(self.rush_l.color(wa[j])) * rush;
-                f[1] = r + self.rush_fr.lp(self.rush_r.color(wb[j])) * rush;
+                f[0] = l + rl.lp(noise::pink(&mut cl, wa[j])) * rush;
+                f[1] = r + rr.lp(noise::pink(&mut cr, wb[j])) * rush;
             }
         }
+        (self.bands, self.rush_fl, self.rush_fr) = (bands, rl, rr);
+        (*self.rush_l.state(), *self.rush_r.state()) = (cl, cr);
     }
 }

@@ -5,7 +5,7 @@
 use super::{Control, Generator, Param};
 use crate::dsp::filter::{OnePole, Svf};
 use crate::dsp::mod_source::Ramp;
-use crate::dsp::noise::{Color, Noise, SUB};
+use crate::dsp::noise::{self, Color, Noise, SUB};
 use crate::dsp::rng::Rng;
 use crate::pack::LayerSpec;
 
@@ -85,16 +85,23 @@ impl Generator for Waves {
         self.env.to(env * 1.6, c.frames);
         self.back.to(b * self.wash * self.height * 0.5, c.frames);
         let (mut wa, mut wb) = ([0.0f32; SUB], [0.0f32; SUB]);
+        // Filter, colour and ramp states as locals for the loop (registers), written back after.
+        let (mut fl, mut fr, mut wl, mut wr) = (self.fl, self.fr, self.wash_l, self.wash_r);
+        let (mut env, mut back) = (self.env, self.back);
+        let (mut cl, mut cr) = (*self.nl.state(), *self.nr.state());
         for part in out.chunks_mut(SUB * 2) {
             let n = part.len() / 2;
             Noise::white_pair(&mut self.nl, &mut self.nr, &mut wa[..n], &mut wb[..n]);
             for (i, f) in part.chunks_exact_mut(2).enumerate() {
-                let g = self.env.tick();
-                let w = self.back.tick();
-                let (a, bb) = (self.nl.color(wa[i]), self.nr.color(wb[i]));
-                f[0] = self.fl.lp(a) * g + self.wash_l.hp(a) * w;
-                f[1] = self.fr.lp(bb) * g + self.wash_r.hp(bb) * w;
+                let g = env.tick();
+                let w = back.tick();
+                let (a, bb) = (noise::pink(&mut cl, wa[i]), noise::pink(&mut cr, wb[i]));
+                f[0] = fl.lp(a) * g + wl.hp(a) * w;
+                f[1] = fr.lp(bb) * g + wr.hp(bb) * w;
             }
         }
+        (self.fl, self.fr, self.wash_l, self.wash_r) = (fl, fr, wl, wr);
+        (self.env, self.back) = (env, back);
+        (*self.nl.state(), *self.nr.state()) = (cl, cr);
     }
 }

@@ -4,7 +4,7 @@
 use super::{Control, Generator, Param};
 use crate::dsp::filter::Svf;
 use crate::dsp::mod_source::{Drift, Ramp};
-use crate::dsp::noise::{Color, Noise, SUB};
+use crate::dsp::noise::{self, Color, Noise, SUB};
 use crate::dsp::rng::Rng;
 use crate::pack::LayerSpec;
 
@@ -60,13 +60,18 @@ impl Generator for Wind {
         self.gl.to(norm * (1.0 - self.depth + self.depth * ml), c.frames);
         self.gr.to(norm * (1.0 - self.depth + self.depth * mr), c.frames);
         let (mut wa, mut wb) = ([0.0f32; SUB], [0.0f32; SUB]);
+        // Filter, colour and ramp states as locals for the loop (registers), written back after.
+        let (mut fl, mut fr, mut gl, mut gr) = (self.fl, self.fr, self.gl, self.gr);
+        let (mut cl, mut cr) = (*self.nl.state(), *self.nr.state());
         for part in out.chunks_mut(SUB * 2) {
             let n = part.len() / 2;
             Noise::white_pair(&mut self.nl, &mut self.nr, &mut wa[..n], &mut wb[..n]);
             for (i, f) in part.chunks_exact_mut(2).enumerate() {
-                f[0] = self.fl.bp(self.nl.color(wa[i])) * self.gl.tick();
-                f[1] = self.fr.bp(self.nr.color(wb[i])) * self.gr.tick();
+                f[0] = fl.bp(noise::pink(&mut cl, wa[i])) * gl.tick();
+                f[1] = fr.bp(noise::pink(&mut cr, wb[i])) * gr.tick();
             }
         }
+        (self.fl, self.fr, self.gl, self.gr) = (fl, fr, gl, gr);
+        (*self.nl.state(), *self.nr.state()) = (cl, cr);
     }
 }
