@@ -178,15 +178,16 @@ fn a_flood_is_rate_limited_per_connection_and_others_are_unaffected() {
         }
     });
     let (mut ok, mut limited) = (0usize, 0usize);
-    for _ in 0..N {
+    for i in 0..N {
         let mut line = String::new();
         assert!(reader.read_line(&mut line).unwrap() > 0, "the daemon closed the flooding connection");
         let v: Value = serde_json::from_str(&line).unwrap();
+        // Served or refused, every reply carries its request's id, in order.
+        assert_eq!(v["id"], i, "{v}");
         if v.get("ok").is_some() {
             ok += 1;
         } else {
             assert_eq!(v["error"]["code"], "rate_limited", "{v}");
-            assert_eq!(v["id"], Value::Null);
             limited += 1;
         }
     }

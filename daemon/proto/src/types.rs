@@ -115,7 +115,7 @@ pub struct Status {
     #[serde(default)]
     pub last_markers: Option<Markers>,
     /// Times the sound device ran out of sound (an audible hiccup) since the daemon started,
-    /// because the audio callback was not run in time. 0 on a healthy machine.
+    /// because the audio callback was not run in time. 0 unless the machine is overloaded.
     #[serde(default)]
     pub underruns: u64,
 }

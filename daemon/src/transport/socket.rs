@@ -106,6 +106,8 @@ async fn connection(
         let line = match line {
             Line::Eof => return Ok(()),
             Line::TooLong(n) => {
+                // The id stays null: the line is dropped 64 KiB at a time as it arrives (memory
+                // stays bounded), and its "id" may come after the part that was read.
                 let e = ErrorBody::new(
                     ErrorCode::TooLarge,
                     format!("request line is over {n} bytes; the limit is {MAX_LINE_BYTES} bytes"),
@@ -120,7 +122,7 @@ async fn connection(
         }
         if !bucket.take() {
             let e = ErrorBody::new(ErrorCode::RateLimited, "too many requests on this connection; slow down");
-            write_line(&mut send, &Reply::error(None, e).to_line()).await?;
+            write_line(&mut send, &Reply::error(peek_id(&line), e).to_line()).await?;
             continue;
         }
         let reply = match Request::parse(&line) {
@@ -137,6 +139,20 @@ async fn connection(
         };
         write_line(&mut send, &reply.to_line()).await?;
     }
+}
+
+/// The request's id, read without parsing the rest into values (a rate-limited line is refused
+/// cheaply but still answered with its id). None when the line is not an object with an integer id.
+fn peek_id(line: &str) -> Option<u64> {
+    #[derive(serde::Deserialize)]
+    struct Peek {
+        id: Option<u64>,
+    }
+    // serde would also read a struct from an array; a request is an object.
+    if !line.trim_start().starts_with('{') {
+        return None;
+    }
+    serde_json::from_str::<Peek>(line).ok()?.id
 }
 
 /// After `subscribe` the connection only carries events, until the client hangs up.
@@ -232,5 +248,21 @@ impl TokenBucket {
         } else {
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::peek_id;
+
+    #[test]
+    fn peek_id_reads_only_a_whole_number_id() {
+        assert_eq!(peek_id(r#"{"id":7,"cmd":"version"}"#), Some(7));
+        assert_eq!(peek_id(r#"{"cmd":"start","args":{"id":3,"x":[1,2]},"id":12}"#), Some(12));
+        assert_eq!(peek_id(r#"{"cmd":"version"}"#), None);
+        assert_eq!(peek_id(r#"{"id":"7","cmd":"version"}"#), None);
+        assert_eq!(peek_id(r#"{"id":-1}"#), None);
+        assert_eq!(peek_id("not json"), None);
+        assert_eq!(peek_id("[7]"), None);
     }
 }
