@@ -22,9 +22,9 @@ const SUB: usize = 128;
 /// Longest drop decay time constant (s); with [`VOICES`] it caps the discrete-drop rate so a
 /// reused voice has always decayed (denser rain is carried by the hiss).
 const MAX_DECAY_S: f32 = 0.010;
-/// A voice is free once it has decayed this far below its starting amplitude (-60 dB, the
-/// usual decay time), or below [`SILENT`] outright.
-const DECAYED: f32 = 1e-3;
+/// A voice is free once it has decayed this far below its starting amplitude (-50 dB: a drop's
+/// tail is under the hiss long before), or below [`SILENT`] outright.
+const DECAYED: f32 = 3e-3;
 const SILENT: f32 = 1e-5;
 /// Drops quieter than this (-66 dBFS) are lost under the hiss anyway and are not started.
 const INAUDIBLE: f32 = 5e-4;
