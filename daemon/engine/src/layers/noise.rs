@@ -3,7 +3,7 @@
 //! the calm and sleep ones) run at half rate (see [`crate::dsp::half`]).
 
 use super::{Control, Generator, Param};
-use crate::dsp::filter::Svf;
+use crate::dsp::filter::{Svf, SvfPair};
 use crate::dsp::half::{self, HalfRate};
 use crate::dsp::mod_source::{Drift, Ramp};
 use crate::dsp::noise::{self, Color, Noise};
@@ -13,8 +13,10 @@ use crate::pack::LayerSpec;
 pub struct NoiseBed {
     l: Noise,
     r: Noise,
+    /// The two channels' low-passes: `fl`/`fr` hold the coefficients, `pair` runs them.
     fl: Svf,
     fr: Svf,
+    pair: SvfPair,
     cutoff: Param,
     drift_rate: Param,
     depth: f32,
@@ -44,6 +46,7 @@ impl NoiseBed {
             r: Noise::new(color, rng.fork(2)),
             fl: Svf::new(1000.0, 0.7, sr),
             fr: Svf::new(1000.0, 0.7, sr),
+            pair: SvfPair::default(),
             cutoff: spec.param("cutoff_hz"),
             drift_rate: spec.param("drift_hz"),
             depth: spec.fixed("drift"),
@@ -76,7 +79,8 @@ impl NoiseBed {
     fn compute_with(&mut self, out: &mut [f32], off: usize, tint: impl Fn(&mut [f32; 3], f32) -> f32) {
         const SUB: usize = noise::SUB;
         let mut off = off;
-        let (mut fl, mut fr) = (self.fl, self.fr);
+        let mut pair = self.pair;
+        pair.set(&self.fl, &self.fr);
         let (mut cl, mut cr) = (*self.l.state(), *self.r.state());
         let (side, mid) = (self.width_side, self.width_mid);
         let (g0, step) = (self.level.value, self.level.step());
@@ -88,12 +92,13 @@ impl NoiseBed {
             for (i, f) in part.chunks_exact_mut(2).enumerate() {
                 let g = g0 + step * (off + i + 1) as f32;
                 let (x, y) = (tint(&mut cl, a[i]), tint(&mut cr, b[i]));
-                f[0] = fl.lp(x) * g;
-                f[1] = fr.lp(side * y + mid * x) * g;
+                let [l, r] = pair.lp([x, side * y + mid * x]);
+                f[0] = l * g;
+                f[1] = r * g;
             }
             off += n;
         }
-        (self.fl, self.fr) = (fl, fr);
+        self.pair = pair;
         (*self.l.state(), *self.r.state()) = (cl, cr);
     }
 }

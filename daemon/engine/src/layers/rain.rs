@@ -8,7 +8,7 @@
 //! computed; typical rain keeps a handful busy.
 
 use super::{Control, Generator, Param};
-use crate::dsp::filter::{OnePole, Svf};
+use crate::dsp::filter::{OnePole, Svf, SvfPair};
 use crate::dsp::noise::{self, Color, Noise};
 use crate::dsp::pan_gains;
 use crate::dsp::rng::Rng;
@@ -105,8 +105,10 @@ impl Voice {
 pub struct Rain {
     hiss_l: Noise,
     hiss_r: Noise,
+    /// Hiss low-pass coefficients per channel (`bl`, `br`), run together by `pair`.
     bl: Svf,
     br: Svf,
+    pair: SvfPair,
     hpl: OnePole,
     hpr: OnePole,
     density: Param,
@@ -125,6 +127,7 @@ impl Rain {
             hiss_r: Noise::new(Color::White, rng.fork(2)),
             bl: Svf::new(4000.0, 0.6, sr),
             br: Svf::new(4000.0, 0.6, sr),
+            pair: SvfPair::default(),
             hpl: OnePole::new(250.0, sr),
             hpr: OnePole::new(250.0, sr),
             density: spec.param("density"),
@@ -192,14 +195,16 @@ impl Generator for Rain {
             let (mut a, mut b) = ([0.0f32; HSUB], [0.0f32; HSUB]);
             Noise::white_pair(&mut self.hiss_l, &mut self.hiss_r, &mut a[..n], &mut b[..n]);
             // Filters copied into locals for the loop (registers, not memory), written back after.
-            let (mut bl, mut br, mut hpl, mut hpr) = (self.bl, self.br, self.hpl, self.hpr);
+            let (mut pair, mut hpl, mut hpr) = (self.pair, self.hpl, self.hpr);
+            pair.set(&self.bl, &self.br);
             let mut st = [0.0f32; 3]; // white noise has no colour state
             for (f, (x, y)) in part.chunks_exact_mut(2).zip(a.iter().zip(&b)) {
                 let (x, y) = (noise::white(&mut st, *x), noise::white(&mut st, *y));
-                f[0] = hpl.hp(bl.lp(x)) * hiss;
-                f[1] = hpr.hp(br.lp(y)) * hiss;
+                let [l, r] = pair.lp([x, y]);
+                f[0] = hpl.hp(l) * hiss;
+                f[1] = hpr.hp(r) * hiss;
             }
-            (self.bl, self.br, self.hpl, self.hpr) = (bl, br, hpl, hpr);
+            (self.pair, self.hpl, self.hpr) = (pair, hpl, hpr);
         }
         // Drop onsets within this block, as frame offsets (at most one per lane).
         let mut onsets = [usize::MAX; VOICES];
