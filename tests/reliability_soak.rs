@@ -218,10 +218,12 @@ fn cycle(ctl: &mut Ctl, rng: &mut Rng, d: &Daemon, voice: &Path, counts: &mut Co
     }
     if timed && rng.below(2) == 0 {
         // Let a timed session end by itself: time up, end fade, device released.
-        ctl.must("start", json!({"outcome": outcome, "minutes": secs / 60.0}), &[]);
+        let mine = ctl.must("start", json!({"outcome": outcome, "minutes": secs / 60.0}), &[]).unwrap();
+        // Ended: fading or idle, or already followed by a scheduled session (the schedule only
+        // starts one once nothing the person started plays).
         let ended = wait_until(Duration::from_secs_f64(secs + 5.0), || {
             let st = ctl.status();
-            (st["state"] == "idle").then_some(())
+            (st["state"] != "playing" || st["started_at"] != mine["started_at"]).then_some(())
         });
         assert!(ended.is_some(), "a {secs} s session did not end by itself: {}", ctl.status());
         counts.ended_by_themselves += 1;
