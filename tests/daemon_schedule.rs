@@ -153,6 +153,37 @@ fn skip_starts_nothing_and_checkin_opens_the_microphone_first() {
     assert_eq!(st["outcome"], "sleep");
 }
 
+/// The microphone is missing when the wind-down asks for a check-in (a source that does not
+/// exist on the test audio server): a plain message, and the sleep session still starts, from
+/// the usual baseline.
+#[test]
+fn a_missing_microphone_still_starts_the_wind_down() {
+    let mut env = evening_env(WIND_DOWN);
+    env.extra.push(("PULSE_SOURCE".into(), "sonora_no_such_microphone".into()));
+    let desk = Desktop::start(&env);
+    let _lock = sonora_tests::audio::lock();
+    let d = Daemon::start_in(env);
+    let (id, ..) = desk.wait_for_prompt();
+    desk.invoke(id, "checkin");
+    let st = wait_until(Duration::from_secs(10), || {
+        let st = d.ctl_json(&["status"]);
+        (st["state"] == "playing").then_some(st)
+    })
+    .expect("the session starts although nothing could be recorded");
+    assert_eq!(st["outcome"], "sleep");
+    let log = d.log_text();
+    assert!(log.contains("check-in recording failed") && log.contains("microphone"), "{log}");
+
+    // Asked directly, the person gets the reason and what still works.
+    d.ctl_json(&["stop"]);
+    let out = d.ctl(&["checkin", "--seconds", "2"]);
+    assert_eq!(out.status.code(), Some(4), "a check-in that heard nothing is refused");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("microphone") && err.contains("could not be opened"), "{err}");
+    assert!(err.contains("--file") && err.contains("baseline"), "says what still works: {err}");
+    assert!(d.ctl_json(&["status"])["state"].is_string(), "still answering");
+}
+
 #[test]
 fn schedule_lists_skips_and_pauses_entries() {
     let env = evening_env(&format!(
