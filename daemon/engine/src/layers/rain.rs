@@ -1,6 +1,6 @@
 //! Rain: a filtered hiss plus individual drops. Drops arrive as a Poisson process (`density` per
-//! second, following activity); each is a two-pole resonator ringing a short damped sine with a
-//! soft attack, so there are drops but no clicks.
+//! second, following activity); each rings a short damped sine with a soft attack, so there are
+//! drops but no clicks.
 //!
 //! Each sounding drop is computed four frames at a time: its damped sine is a complex number
 //! rotated (and shrunk) by four samples per step in four lanes that hold consecutive frames, so a
