@@ -2,7 +2,8 @@
 //! the data folder sits on a 1 MiB tmpfs that the test fills to the last byte. Check-ins are
 //! still read and sessions still play, the person is told plainly that nothing was stored and
 //! why, nothing stored before is lost, and once there is room again the history records as
-//! before, without a restart. Mounting needs root, which CI has.
+//! before, without a restart. Mounting needs root: CI runs as root; elsewhere the test uses
+//! `sudo -n`, as tests/run does for its packages.
 
 use sonora_tests::{Daemon, Env, speak, wait_until};
 use std::io::Write;
@@ -10,12 +11,24 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
+/// `program` run as root: directly when we are root, else through `sudo -n`.
+fn as_root(program: &str) -> Command {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        Command::new(program)
+    } else {
+        let mut c = Command::new("sudo");
+        c.args(["-n", program]);
+        c
+    }
+}
+
 /// Unmounts on the way out, also when an assertion fails.
 struct Mounted(PathBuf);
 
 impl Drop for Mounted {
     fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+        let _ = as_root("umount").arg("-l").arg(&self.0).status();
     }
 }
 
@@ -43,12 +56,14 @@ fn a_full_disk_loses_nothing_and_says_so() {
     let env = Env::new();
     let dir = env.data.join("sonora");
     std::fs::create_dir_all(&dir).unwrap();
-    let st = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=1m,mode=0700", "sonora-test-full"])
+    // SAFETY: getuid/getgid have no preconditions.
+    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+    let st = as_root("mount")
+        .args(["-t", "tmpfs", "-o", &format!("size=1m,mode=0700,uid={uid},gid={gid}"), "sonora-test-full"])
         .arg(&dir)
         .status()
         .expect("run mount");
-    assert!(st.success(), "this test mounts a 1 MiB tmpfs and needs root, as CI runs it");
+    assert!(st.success(), "this test mounts a 1 MiB tmpfs: it needs root, or sudo without a password");
     let _mounted = Mounted(dir.clone());
 
     let d = Daemon::start_in(env);
