@@ -94,6 +94,15 @@ fn evening_env(entries: &str) -> Env {
     env
 }
 
+/// Waits up to `secs` for the daemon to play; its status then, or a panic saying `what`.
+fn wait_playing(d: &Daemon, secs: u64, what: &str) -> serde_json::Value {
+    wait_until(Duration::from_secs(secs), || {
+        let st = d.ctl_json(&["status"]);
+        (st["state"] == "playing").then_some(st)
+    })
+    .expect(what)
+}
+
 const WIND_DOWN: &str = r#"
 [[schedule]]
 name = "wind-down"
@@ -117,11 +126,7 @@ fn a_checkin_entry_asks_first_and_just_play_starts_the_session() {
     }
     assert_eq!(d.ctl_json(&["status"])["state"], "idle", "nothing plays before an answer");
     desk.invoke(id, "play");
-    let st = wait_until(Duration::from_secs(5), || {
-        let st = d.ctl_json(&["status"]);
-        (st["state"] == "playing").then_some(st)
-    })
-    .expect("Just play starts the session");
+    let st = wait_playing(&d, 5, "Just play starts the session");
     assert_eq!(st["outcome"], "sleep");
 }
 
@@ -145,11 +150,7 @@ fn skip_starts_nothing_and_checkin_opens_the_microphone_first() {
     wait_until(Duration::from_secs(5), || d.ctl_json(&["status"])["state"] == "checking_in")
         .expect("the microphone opens after Check in (state checking_in)");
     // Whatever the check-in hears, the session follows it.
-    let st = wait_until(Duration::from_secs(10), || {
-        let st = d.ctl_json(&["status"]);
-        (st["state"] == "playing").then_some(st)
-    })
-    .expect("the session starts after the check-in");
+    let st = wait_playing(&d, 10, "the session starts after the check-in");
     assert_eq!(st["outcome"], "sleep");
 }
 
@@ -165,11 +166,7 @@ fn a_missing_microphone_still_starts_the_wind_down() {
     let d = Daemon::start_in(env);
     let (id, ..) = desk.wait_for_prompt();
     desk.invoke(id, "checkin");
-    let st = wait_until(Duration::from_secs(10), || {
-        let st = d.ctl_json(&["status"]);
-        (st["state"] == "playing").then_some(st)
-    })
-    .expect("the session starts although nothing could be recorded");
+    let st = wait_playing(&d, 10, "the session starts although nothing could be recorded");
     assert_eq!(st["outcome"], "sleep");
     let log = d.log_text();
     assert!(log.contains("check-in recording failed") && log.contains("microphone"), "{log}");
@@ -235,11 +232,7 @@ fn a_paused_schedule_fires_nothing_and_a_manual_session_is_not_interrupted() {
 
     let env = evening_env(plain);
     let d = Daemon::start_in(env);
-    let st = wait_until(Duration::from_secs(5), || {
-        let st = d.ctl_json(&["status"]);
-        (st["state"] == "playing").then_some(st)
-    })
-    .expect("an entry without check-in starts its session by itself");
+    let st = wait_playing(&d, 5, "an entry without check-in starts its session by itself");
     assert_eq!(st["outcome"], "sleep");
 }
 
@@ -253,11 +246,7 @@ fn an_unanswered_prompt_plays_at_a_gentle_volume() {
     desk.wait_for_prompt();
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(d.ctl_json(&["status"])["state"], "idle", "still waiting for an answer");
-    let st = wait_until(Duration::from_secs(6), || {
-        let st = d.ctl_json(&["status"]);
-        (st["state"] == "playing").then_some(st)
-    })
-    .expect("no answer: the default (Just play) happens");
+    let st = wait_playing(&d, 6, "no answer: the default (Just play) happens");
     assert_eq!(st["outcome"], "sleep");
     assert_eq!(st["volume"], 0.35, "at the gentle volume");
 }
