@@ -127,13 +127,7 @@ impl Noise {
         &mut self.b
     }
 
-    #[inline]
-    pub fn tick(&mut self) -> f32 {
-        let w = self.white();
-        self.color(w)
-    }
-
-    /// Fills a block (one channel, contiguous) with the same values as [`Noise::tick`].
+    /// Fills a block (one channel, contiguous) with coloured noise.
     pub fn fill(&mut self, out: &mut [f32]) {
         self.white_block(out);
         for s in out.iter_mut() {
