@@ -59,6 +59,9 @@ pub fn render(args: &RenderArgs) -> u8 {
         minutes: Some(args.minutes),
         sample_rate: 48_000,
         preset: None,
+        pack: None,
+        avoid: Vec::new(),
+        focus_pulse: false,
     };
     let tty = std::io::stderr().is_terminal();
     let mut last = -1i64;

@@ -20,6 +20,9 @@ fn req(outcome: Outcome, minutes: f64) -> SceneRequest {
         minutes: Some(minutes),
         sample_rate: 48_000,
         preset: None,
+        pack: None,
+        avoid: Vec::new(),
+        focus_pulse: false,
     }
 }
 

@@ -16,13 +16,25 @@ const RUNS: usize = 7;
 fn main() {
     let packs = PackLibrary::builtin_only();
     let secs = 10usize;
-    for name in ["shore", "study", "night", "hearth"] {
+    let names: Vec<String> = packs.infos().into_iter().map(|i| i.name).collect();
+    for name in &names {
         let p = packs.get(name).unwrap();
+        let ctx = sonora_engine::layers::SceneCtx {
+            outcome: p.outcomes[0],
+            total_s: Some(600.0),
+            settle_s: 300.0,
+            music: &p.music,
+            music_seed: 1,
+        };
         for spec in &p.layers {
             let mut best = f64::MAX;
             for _ in 0..RUNS {
-                let mut g =
-                    sonora_engine::layers::build(spec, &mut sonora_engine::dsp::rng::Rng::new(1), 48_000.0);
+                let mut g = sonora_engine::layers::build(
+                    spec,
+                    &ctx,
+                    &mut sonora_engine::dsp::rng::Rng::new(1),
+                    48_000.0,
+                );
                 let mut buf = vec![0.0f32; 256];
                 let t = now();
                 for _ in 0..48_000 * 5 / 128 {
@@ -32,6 +44,7 @@ fn main() {
                         sr: 48_000.0,
                         frames: 128,
                         mod_speed: 1.0,
+                        t: 0.0,
                     };
                     g.render(&c, &mut buf);
                 }
@@ -51,6 +64,9 @@ fn main() {
                 minutes: Some(10.0),
                 sample_rate: 48_000,
                 preset: None,
+                pack: None,
+                avoid: Vec::new(),
+                focus_pulse: false,
             };
             let (mut s, _) = build_scene_inner(&req, &packs).unwrap();
             let t = now();

@@ -19,8 +19,17 @@ fn main() {
     } else {
         None
     };
-    let req =
-        SceneRequest { outcome, markers, seed, minutes: Some(minutes), sample_rate: 48_000, preset: None };
+    let req = SceneRequest {
+        outcome,
+        markers,
+        seed,
+        minutes: Some(minutes),
+        sample_rate: 48_000,
+        preset: None,
+        pack: None,
+        avoid: Vec::new(),
+        focus_pulse: false,
+    };
     let packs = PackLibrary::load(&[std::path::PathBuf::from("packs")]);
     let t = Instant::now();
     let (r, ctl) = render_wav_with_control(&req, &packs, out.as_ref(), &mut |_| {}).expect("render");

@@ -133,6 +133,15 @@ impl SessionArc {
         SessionArc { outcome, start, target, settle_s, total_s, mood }
     }
 
+    pub fn outcome(&self) -> Outcome {
+        self.outcome
+    }
+
+    /// Session length in seconds, if timed.
+    pub fn total_s(&self) -> Option<f64> {
+        self.total_s
+    }
+
     pub fn settle_s(&self) -> f64 {
         self.settle_s
     }

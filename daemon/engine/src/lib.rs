@@ -20,6 +20,7 @@ pub mod pack;
 pub mod render;
 mod sample_decode;
 pub mod scene;
+pub mod theory;
 
 pub use pack::PackLibrary;
 pub use render::{RenderReport, render_wav};
@@ -50,6 +51,30 @@ pub struct SceneRequest {
     pub sample_rate: u32,
     /// A saved preset: its pack and layer settings replace the seeded choice.
     pub preset: Option<Preset>,
+    /// An explicit pack (`--pack NAME`); wins over the seeded choice, loses to a preset.
+    pub pack: Option<String>,
+    /// Packs to leave out of the seeded choice (the daemon's rotation: the last sessions' packs of
+    /// this outcome). Ignored when nothing else suits the outcome.
+    pub avoid: Vec<String>,
+    /// Turn on the pack's focus pulse (`[pulse]`) in focus sessions.
+    pub focus_pulse: bool,
+}
+
+impl SceneRequest {
+    /// A request with everything optional left out: no check-in, untimed, 48 kHz, seeded choice.
+    pub fn new(outcome: Outcome, seed: u64) -> Self {
+        SceneRequest {
+            outcome,
+            markers: None,
+            seed,
+            minutes: None,
+            sample_rate: 48_000,
+            preset: None,
+            pack: None,
+            avoid: Vec::new(),
+            focus_pulse: false,
+        }
+    }
 }
 
 /// A saved mix: what `sonoractl preset save NAME` stores as JSON.

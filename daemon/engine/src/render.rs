@@ -314,6 +314,9 @@ mod tests {
                 minutes: Some(1.0),
                 sample_rate: RENDER_RATE,
                 preset: None,
+                pack: None,
+                avoid: Vec::new(),
+                focus_pulse: false,
             };
             let (mut a, _) = build_scene_inner(&req, &packs).unwrap();
             let (mut b, _) = build_scene_inner(&req, &packs).unwrap();

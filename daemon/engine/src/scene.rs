@@ -12,7 +12,7 @@ use crate::arc::SessionArc;
 use crate::dsp::mod_source::Ramp;
 use crate::dsp::rng::Rng;
 use crate::dsp::{db_to_amp, smoothstep};
-use crate::layers::{self, Control, Generator};
+use crate::layers::{self, Control, Generator, SceneCtx};
 use crate::loudness::{KWeight, ms_for_lufs};
 use crate::pack::{LayerSpec, Pack};
 use crate::{EngineError, Preset, PresetLayer, Source};
@@ -130,7 +130,7 @@ impl Scene {
 
     fn control(&self, t: f64, frames: usize) -> Control {
         let p = self.arc.at(t);
-        Control { activity: p.activity, brightness: p.brightness, sr: self.sr, frames, mod_speed: 1.0 }
+        Control { activity: p.activity, brightness: p.brightness, sr: self.sr, frames, mod_speed: 1.0, t }
     }
 
     /// Like [`Source::fill`], with the detached layers' output taken from `det`; `out` must be the
@@ -149,8 +149,14 @@ impl Scene {
         let frames = out.len() / 2;
         let t = self.time_s() + frames as f64 / 2.0 / self.sr as f64;
         let p = self.arc.at(t);
-        let ctl =
-            Control { activity: p.activity, brightness: p.brightness, sr: self.sr, frames, mod_speed: 1.0 };
+        let ctl = Control {
+            activity: p.activity,
+            brightness: p.brightness,
+            sr: self.sr,
+            frames,
+            mod_speed: 1.0,
+            t,
+        };
         out.fill(0.0);
         let mut est = 0.0f64;
         for (i, l) in self.layers.iter_mut().enumerate() {
@@ -393,8 +399,8 @@ impl SceneControl {
 
 /// Measures a layer: renders two seconds of a twin instance at the arc's opening with slow
 /// modulators at 8x, and returns (K-weighted mean square, plain mean square), summed over channels.
-fn measure(spec: &LayerSpec, rng: &mut Rng, sr: f32, arc: &SessionArc) -> (f64, f64) {
-    let mut generator = layers::build(spec, rng, sr);
+fn measure(spec: &LayerSpec, ctx: &SceneCtx<'_>, rng: &mut Rng, sr: f32, arc: &SessionArc) -> (f64, f64) {
+    let mut generator = layers::build(spec, ctx, rng, sr);
     let p = arc.start();
     let mut buf = vec![0.0f32; BLOCK * 2];
     let mut kw = [KWeight::new(sr as f64), KWeight::new(sr as f64)];
@@ -402,8 +408,14 @@ fn measure(spec: &LayerSpec, rng: &mut Rng, sr: f32, arc: &SessionArc) -> (f64, 
     let total = (2.0 * sr) as usize / BLOCK;
     let skip = total / 8;
     for b in 0..total {
-        let ctl =
-            Control { activity: p.activity, brightness: p.brightness, sr, frames: BLOCK, mod_speed: 8.0 };
+        let ctl = Control {
+            activity: p.activity,
+            brightness: p.brightness,
+            sr,
+            frames: BLOCK,
+            mod_speed: 8.0,
+            t: 0.0,
+        };
         generator.render(&ctl, &mut buf);
         for f in buf.chunks_exact(2) {
             let (l, r) = (kw[0].tick(f[0]), kw[1].tick(f[1]));
@@ -432,12 +444,19 @@ pub fn build(plan: Plan<'_>) -> (Scene, SceneControl) {
     let sr = plan.sample_rate as f32;
     let mut root = Rng::new(plan.seed ^ 0x05EE_D0F5_CE7E);
     let mut cal_root = Rng::new(plan.seed ^ 0xCA11_B8A7E);
+    let ctx = SceneCtx {
+        outcome: plan.arc.outcome(),
+        total_s: plan.arc.total_s(),
+        settle_s: plan.arc.settle_s(),
+        music: &plan.pack.music,
+        music_seed: Rng::new(plan.seed ^ 0x3D5C_A1E5).next_u64(),
+    };
     let mut built = Vec::new();
     for (i, (spec, _, _)) in plan.layers.iter().enumerate() {
         let mut rng = root.fork(i as u64);
         let pan = rng.range(spec.pan.0.min(spec.pan.1), spec.pan.0.max(spec.pan.1) + 1e-6);
-        let generator = layers::build(spec, &mut rng, sr);
-        let (kms, plain) = measure(spec, &mut cal_root.fork(i as u64), sr, &plan.arc);
+        let generator = layers::build(spec, &ctx, &mut rng, sr);
+        let (kms, plain) = measure(spec, &ctx, &mut cal_root.fork(i as u64), sr, &plan.arc);
         built.push((generator, pan, kms, plain));
     }
     let target = ms_for_lufs(TARGET_LUFS);

@@ -21,6 +21,9 @@ fn fill_never_allocates() {
                 minutes: Some(0.2),
                 sample_rate: 48_000,
                 preset: None,
+                pack: None,
+                avoid: Vec::new(),
+                focus_pulse: false,
             };
             let (mut src, ctl) = build_scene(&req, &packs).unwrap();
             let mut buf = vec![0.0f32; 1024];

@@ -105,7 +105,11 @@ fn broken_packs_report_file_line_field_and_keep_last_good() {
             &["params.colour", "unknown parameter"],
         ),
         ("bad gain", GOOD.replace("gain_db = -6.0", "gain_db = 400"), &["pack.toml:18", "layers[1].gain_db"]),
-        ("unknown kind", GOOD.replace("kind = \"noise\"", "kind = \"thunder\""), &["pack.toml:9", "thunder"]),
+        (
+            "unknown kind",
+            GOOD.replace("kind = \"noise\"", "kind = \"thunderstorm\""),
+            &["pack.toml:9", "thunderstorm"],
+        ),
         (
             "missing file",
             GOOD.replace("tone.wav", "missing.wav"),

@@ -484,6 +484,9 @@ impl Core {
                 minutes,
                 sample_rate,
                 preset,
+                pack: None,
+                avoid: Vec::new(),
+                focus_pulse: false,
             },
             &self.packs,
         )

@@ -6,6 +6,17 @@ use crate::dsp::osc::Sine;
 use crate::dsp::pan_gains;
 use crate::dsp::rng::Rng;
 use crate::pack::LayerSpec;
+use crate::pack::{
+    Follows::{Activity as A, Fixed as F},
+    ParamDef, def,
+};
+
+/// Manifest parameters: key, range, defaults `[rest, lively]`, what moves them (packs/README.md).
+pub const PARAMS: &[ParamDef] = &[
+    def("chirp_hz", 0.1, 8.0, 0.8, 2.0, A, true),
+    def("pitch_hz", 2000.0, 9000.0, 4500.0, 4500.0, F, false),
+    def("count", 1.0, 6.0, 3.0, 3.0, F, false),
+];
 
 const MAX: usize = 6;
 const PULSE_S: f32 = 0.016;

@@ -9,6 +9,18 @@ use crate::dsp::mod_source::Drift;
 use crate::dsp::pan_gains;
 use crate::dsp::rng::Rng;
 use crate::pack::LayerSpec;
+use crate::pack::{
+    Follows::{Activity as A, Brightness as B, Fixed as F},
+    ParamDef, def,
+};
+
+/// Manifest parameters: key, range, defaults `[rest, lively]`, what moves them (packs/README.md).
+pub const PARAMS: &[ParamDef] = &[
+    def("cutoff_hz", 60.0, 12000.0, 350.0, 2500.0, B, true),
+    def("movement_hz", 0.005, 2.0, 0.03, 0.15, A, true),
+    def("detune_cents", 0.0, 50.0, 6.0, 6.0, F, false),
+    def("voicing_s", 10.0, 3600.0, 75.0, 75.0, F, false),
+];
 
 /// Oscillators per note: two detuned fundamentals (spread left/right) and the octave.
 const PER_NOTE: usize = 3;

@@ -7,6 +7,17 @@ use crate::dsp::mod_source::{Drift, Ramp};
 use crate::dsp::noise::{Color, Noise, SUB};
 use crate::dsp::rng::Rng;
 use crate::pack::LayerSpec;
+use crate::pack::{
+    Follows::{Activity as A, Brightness as B, Fixed as F},
+    ParamDef, def,
+};
+
+/// Manifest parameters: key, range, defaults `[rest, lively]`, what moves them (packs/README.md).
+pub const PARAMS: &[ParamDef] = &[
+    def("crackle_hz", 0.0, 60.0, 3.0, 12.0, A, false),
+    def("rumble", 0.0, 1.0, 0.5, 0.5, F, false),
+    def("cutoff_hz", 200.0, 8000.0, 1200.0, 3500.0, B, true),
+];
 
 pub struct Fire {
     rumble_l: Noise,

@@ -4,19 +4,28 @@
 //! block length. Parameters come from the pack manifest as `[rest, lively]` (or `[dark, bright]`)
 //! pairs and are interpolated from the arc, which is how markers and outcome reach the DSP.
 
+pub mod birds;
+pub mod bowl;
 pub mod crickets;
+pub mod deep;
 pub mod drone;
 pub mod fire;
+pub mod harmony;
+pub mod leaves;
+pub mod machine;
+pub mod melody;
 pub mod noise;
 pub mod rain;
 pub mod sample;
 pub mod stream;
+pub mod thunder;
 pub mod waves;
 pub mod wind;
 
 use crate::dsp::interp;
 use crate::dsp::rng::Rng;
-use crate::pack::{Follows, Kind, LayerSpec};
+use crate::pack::{Follows, Kind, LayerSpec, MusicSpec};
+use sonora_proto::Outcome;
 
 /// Per-block control values.
 #[derive(Clone, Copy, Debug)]
@@ -31,6 +40,23 @@ pub struct Control {
     /// Speed factor for slow modulators (1 normally). Loudness calibration renders a short
     /// excerpt with modulators sped up so two seconds cover a whole gust or swell cycle.
     pub mod_speed: f32,
+    /// Seconds into the session at the middle of this block (0 during calibration).
+    pub t: f64,
+}
+
+/// What a layer knows of its scene besides its own manifest entry.
+#[derive(Clone, Copy, Debug)]
+pub struct SceneCtx<'a> {
+    pub outcome: Outcome,
+    /// Session length in seconds, if timed.
+    pub total_s: Option<f64>,
+    /// Seconds the arc takes to move from the opening to the outcome's target.
+    pub settle_s: f64,
+    /// The pack's `[music]` table.
+    pub music: &'a MusicSpec,
+    /// Shared by every music layer of the scene, so harmony and melody derive the same key, mode
+    /// and chord clock without sharing memory (they may render on different threads).
+    pub music_seed: u64,
 }
 
 impl Control {
@@ -68,7 +94,7 @@ impl Param {
 }
 
 /// Builds the generator for a layer; `rng` is the layer's own stream (voicing, timing, pan).
-pub fn build(spec: &LayerSpec, rng: &mut Rng, sr: f32) -> Box<dyn Generator> {
+pub fn build(spec: &LayerSpec, ctx: &SceneCtx<'_>, rng: &mut Rng, sr: f32) -> Box<dyn Generator> {
     match spec.kind {
         Kind::Noise => Box::new(noise::NoiseBed::new(spec, rng.fork(1), sr)),
         Kind::Drone => Box::new(drone::Drone::new(spec, rng.fork(2), sr)),
@@ -79,5 +105,13 @@ pub fn build(spec: &LayerSpec, rng: &mut Rng, sr: f32) -> Box<dyn Generator> {
         Kind::Crickets => Box::new(crickets::Crickets::new(spec, rng.fork(7), sr)),
         Kind::Fire => Box::new(fire::Fire::new(spec, rng.fork(8), sr)),
         Kind::Sample => Box::new(sample::SampleLoop::new(spec, rng.fork(9), sr)),
+        Kind::Harmony => Box::new(harmony::Harmony::new(spec, ctx, rng.fork(10), sr)),
+        Kind::Melody => Box::new(melody::Melody::new(spec, ctx, rng.fork(11), sr)),
+        Kind::Birds => Box::new(birds::Birds::new(spec, ctx, rng.fork(12), sr)),
+        Kind::Thunder => Box::new(thunder::Thunder::new(spec, ctx, rng.fork(13), sr)),
+        Kind::Leaves => Box::new(leaves::Leaves::new(spec, ctx, rng.fork(14), sr)),
+        Kind::Machine => Box::new(machine::Machine::new(spec, ctx, rng.fork(15), sr)),
+        Kind::Bowl => Box::new(bowl::Bowl::new(spec, ctx, rng.fork(16), sr)),
+        Kind::Deep => Box::new(deep::Deep::new(spec, ctx, rng.fork(17), sr)),
     }
 }

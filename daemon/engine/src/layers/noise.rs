@@ -9,6 +9,23 @@ use crate::dsp::mod_source::{Drift, Ramp};
 use crate::dsp::noise::{self, Color, Noise};
 use crate::dsp::rng::Rng;
 use crate::pack::LayerSpec;
+use crate::pack::{
+    ChoiceDef,
+    Follows::{Activity as A, Brightness as B, Fixed as F},
+    ParamDef, def,
+};
+
+/// `color`: the noise's spectrum (white, pink or brown).
+pub const CHOICES: &[ChoiceDef] =
+    &[ChoiceDef { key: "color", options: &["white", "pink", "brown"], default: "pink" }];
+
+/// Manifest parameters: key, range, defaults `[rest, lively]`, what moves them (packs/README.md).
+pub const PARAMS: &[ParamDef] = &[
+    def("cutoff_hz", 40.0, 20000.0, 700.0, 4000.0, B, true),
+    def("drift", 0.0, 1.0, 0.3, 0.3, F, false),
+    def("drift_hz", 0.005, 1.0, 0.03, 0.15, A, true),
+    def("width", 0.0, 1.0, 1.0, 1.0, F, false),
+];
 
 pub struct NoiseBed {
     l: Noise,

@@ -13,6 +13,18 @@ use crate::dsp::noise::{self, Color, Noise};
 use crate::dsp::pan_gains;
 use crate::dsp::rng::Rng;
 use crate::pack::LayerSpec;
+use crate::pack::{
+    Follows::{Activity as A, Brightness as B, Fixed as F},
+    ParamDef, def,
+};
+
+/// Manifest parameters: key, range, defaults `[rest, lively]`, what moves them (packs/README.md).
+pub const PARAMS: &[ParamDef] = &[
+    def("density", 0.0, 3000.0, 40.0, 160.0, A, false),
+    def("cutoff_hz", 300.0, 16000.0, 2500.0, 7000.0, B, true),
+    def("drop_level", 0.0, 1.0, 0.5, 0.5, F, false),
+    def("hiss_level", 0.0, 1.0, 0.7, 0.7, F, false),
+];
 
 const VOICES: usize = 16;
 /// Frames per SIMD step of a voice.

@@ -4,8 +4,13 @@
 
 use super::{Control, Generator};
 use crate::dsp::rng::Rng;
+use crate::pack::{Follows::Fixed as F, ParamDef, def};
 use crate::pack::{LayerSpec, SampleData};
 use std::sync::Arc;
+
+/// Manifest parameters: key, range, defaults `[rest, lively]`, what moves them (packs/README.md).
+pub const PARAMS: &[ParamDef] =
+    &[def("loop_crossfade_s", 0.01, 10.0, 2.0, 2.0, F, false), def("rate", 0.25, 4.0, 1.0, 1.0, F, false)];
 
 pub struct SampleLoop {
     data: Arc<SampleData>,

@@ -8,6 +8,17 @@ use crate::dsp::noise::{self, Color, Noise, SUB};
 use crate::dsp::pan_gains;
 use crate::dsp::rng::Rng;
 use crate::pack::LayerSpec;
+use crate::pack::{
+    Follows::{Activity as A, Brightness as B, Fixed as F},
+    ParamDef, def,
+};
+
+/// Manifest parameters: key, range, defaults `[rest, lively]`, what moves them (packs/README.md).
+pub const PARAMS: &[ParamDef] = &[
+    def("babble_hz", 1.0, 80.0, 8.0, 25.0, A, true),
+    def("center_hz", 200.0, 6000.0, 700.0, 1800.0, B, true),
+    def("depth", 0.0, 1.0, 0.6, 0.6, F, false),
+];
 
 const BANDS: usize = 3;
 

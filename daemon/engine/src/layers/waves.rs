@@ -8,6 +8,17 @@ use crate::dsp::mod_source::Ramp;
 use crate::dsp::noise::{self, Color, Noise, SUB};
 use crate::dsp::rng::Rng;
 use crate::pack::LayerSpec;
+use crate::pack::{
+    Follows::{Activity as A, Brightness as B, Fixed as F},
+    ParamDef, def,
+};
+
+/// Manifest parameters: key, range, defaults `[rest, lively]`, what moves them (packs/README.md).
+pub const PARAMS: &[ParamDef] = &[
+    def("swell_period_s", 2.0, 60.0, 10.0, 4.5, A, true),
+    def("cutoff_hz", 100.0, 16000.0, 700.0, 3500.0, B, true),
+    def("wash", 0.0, 1.0, 0.4, 0.4, F, false),
+];
 
 pub struct Waves {
     nl: Noise,

@@ -7,6 +7,18 @@ use crate::dsp::mod_source::{Drift, Ramp};
 use crate::dsp::noise::{self, Color, Noise, SUB};
 use crate::dsp::rng::Rng;
 use crate::pack::LayerSpec;
+use crate::pack::{
+    Follows::{Activity as A, Brightness as B, Fixed as F},
+    ParamDef, def,
+};
+
+/// Manifest parameters: key, range, defaults `[rest, lively]`, what moves them (packs/README.md).
+pub const PARAMS: &[ParamDef] = &[
+    def("gust_hz", 0.005, 2.0, 0.04, 0.25, A, true),
+    def("gust_depth", 0.0, 1.0, 0.6, 0.6, F, false),
+    def("center_hz", 60.0, 8000.0, 300.0, 1200.0, B, true),
+    def("q", 0.3, 8.0, 1.2, 1.2, F, false),
+];
 
 pub struct Wind {
     nl: Noise,

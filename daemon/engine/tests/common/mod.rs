@@ -17,7 +17,17 @@ pub fn scratch(name: &str) -> PathBuf {
 }
 
 pub fn req(outcome: Outcome, seed: u64, minutes: Option<f64>) -> SceneRequest {
-    SceneRequest { outcome, markers: None, seed, minutes, sample_rate: SR, preset: None }
+    SceneRequest {
+        outcome,
+        markers: None,
+        seed,
+        minutes,
+        sample_rate: SR,
+        preset: None,
+        pack: None,
+        avoid: Vec::new(),
+        focus_pulse: false,
+    }
 }
 
 pub fn tense() -> Option<(Markers, f64)> {

@@ -9,8 +9,8 @@ use crate::EngineError;
 use crate::arc::MarkerWeights;
 use crate::dsp::noise::Color;
 use serde::Deserialize;
-use sonora_proto::{Outcome, PackInfo};
-use std::path::{Path, PathBuf};
+use sonora_proto::Outcome;
+use std::path::Path;
 use std::sync::Arc;
 
 /// Generator kinds a layer can use.
@@ -26,9 +26,44 @@ pub enum Kind {
     Crickets,
     Fire,
     Sample,
+    /// A pad moving through a chord progression in the scene's key (music).
+    Harmony,
+    /// Sparse motifs over the current chord (music).
+    Melody,
+    Birds,
+    /// Distant, rare rolls of thunder (calm scenes only).
+    Thunder,
+    /// Leaves and a forest canopy moving in the air.
+    Leaves,
+    /// Steady mechanical beds: room tone, a fan, a train's rumble.
+    Machine,
+    /// A singing bowl: inharmonic partials, long decay.
+    Bowl,
+    /// A deep brown-noise bed with a slow tide underneath.
+    Deep,
 }
 
 impl Kind {
+    pub const ALL: [Kind; 17] = [
+        Kind::Noise,
+        Kind::Drone,
+        Kind::Rain,
+        Kind::Wind,
+        Kind::Waves,
+        Kind::Stream,
+        Kind::Crickets,
+        Kind::Fire,
+        Kind::Sample,
+        Kind::Harmony,
+        Kind::Melody,
+        Kind::Birds,
+        Kind::Thunder,
+        Kind::Leaves,
+        Kind::Machine,
+        Kind::Bowl,
+        Kind::Deep,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Noise => "noise",
@@ -40,6 +75,14 @@ impl Kind {
             Kind::Crickets => "crickets",
             Kind::Fire => "fire",
             Kind::Sample => "sample",
+            Kind::Harmony => "harmony",
+            Kind::Melody => "melody",
+            Kind::Birds => "birds",
+            Kind::Thunder => "thunder",
+            Kind::Leaves => "leaves",
+            Kind::Machine => "machine",
+            Kind::Bowl => "bowl",
+            Kind::Deep => "deep",
         }
     }
 
@@ -49,17 +92,62 @@ impl Kind {
     pub fn render_cost(self) -> f32 {
         match self {
             Kind::Drone => 5.0,
-            Kind::Noise | Kind::Wind | Kind::Fire => 6.0,
-            Kind::Waves => 7.0,
-            Kind::Stream => 9.0,
-            Kind::Rain | Kind::Crickets => 10.0,
+            Kind::Noise | Kind::Wind | Kind::Fire | Kind::Deep | Kind::Machine => 6.0,
+            Kind::Waves | Kind::Thunder | Kind::Bowl => 7.0,
+            Kind::Stream | Kind::Leaves | Kind::Birds => 9.0,
+            Kind::Rain | Kind::Crickets | Kind::Harmony | Kind::Melody => 10.0,
             Kind::Sample => 4.0,
         }
     }
 
     /// Layers that make distinct, noticeable events; kept out of focus scenes.
     pub fn has_events(self) -> bool {
-        matches!(self, Kind::Crickets | Kind::Fire)
+        matches!(self, Kind::Crickets | Kind::Fire | Kind::Birds | Kind::Thunder | Kind::Bowl)
+    }
+
+    /// Whether a layer of this kind may play in a scene for `outcome`: focus holds a steady bed
+    /// without events, and thunder belongs to calm only (it would wake a sleeper).
+    pub fn suits(self, outcome: Outcome) -> bool {
+        match (self, outcome) {
+            (Kind::Thunder, o) => o == Outcome::Calm,
+            (k, Outcome::Focus) => !k.has_events(),
+            _ => true,
+        }
+    }
+
+    /// Music layers share the scene's key, mode and chord clock (see [`MusicSpec`]).
+    pub fn is_music(self) -> bool {
+        matches!(self, Kind::Harmony | Kind::Melody)
+    }
+
+    /// How much of the layer goes to the shared space (reverb) unless the manifest says.
+    pub fn default_space(self) -> f32 {
+        match self {
+            Kind::Harmony | Kind::Melody | Kind::Bowl => 0.45,
+            Kind::Birds | Kind::Thunder | Kind::Drone => 0.35,
+            Kind::Crickets | Kind::Fire | Kind::Stream | Kind::Rain | Kind::Waves | Kind::Leaves => 0.2,
+            Kind::Wind | Kind::Sample => 0.15,
+            Kind::Noise | Kind::Machine | Kind::Deep => 0.05,
+        }
+    }
+}
+
+/// A named choice among fixed options (e.g. an instrument), with its default.
+pub struct ChoiceDef {
+    pub key: &'static str,
+    pub options: &'static [&'static str],
+    pub default: &'static str,
+}
+
+/// The choice parameters of each kind.
+pub fn choices(kind: Kind) -> &'static [ChoiceDef] {
+    use crate::layers::*;
+    match kind {
+        Kind::Noise => noise::CHOICES,
+        Kind::Harmony => harmony::CHOICES,
+        Kind::Melody => melody::CHOICES,
+        Kind::Machine => machine::CHOICES,
+        _ => &[],
     }
 }
 
@@ -82,7 +170,7 @@ pub struct ParamDef {
     pub log: bool,
 }
 
-const fn def(
+pub const fn def(
     key: &'static str,
     min: f32,
     max: f32,
@@ -93,68 +181,29 @@ const fn def(
 ) -> ParamDef {
     ParamDef { key, min, max, rest, lively, follows, log }
 }
-use Follows::{Activity as A, Brightness as B, Fixed as F};
 
-/// The parameter schema of each generator kind (documented in packs/README.md).
+/// The parameter schema of each generator kind (documented in packs/README.md); each table lives
+/// beside its generator.
 pub fn schema(kind: Kind) -> &'static [ParamDef] {
-    const NOISE: &[ParamDef] = &[
-        def("cutoff_hz", 40.0, 20000.0, 700.0, 4000.0, B, true),
-        def("drift", 0.0, 1.0, 0.3, 0.3, F, false),
-        def("drift_hz", 0.005, 1.0, 0.03, 0.15, A, true),
-        def("width", 0.0, 1.0, 1.0, 1.0, F, false),
-    ];
-    const DRONE: &[ParamDef] = &[
-        def("cutoff_hz", 60.0, 12000.0, 350.0, 2500.0, B, true),
-        def("movement_hz", 0.005, 2.0, 0.03, 0.15, A, true),
-        def("detune_cents", 0.0, 50.0, 6.0, 6.0, F, false),
-        def("voicing_s", 10.0, 3600.0, 75.0, 75.0, F, false),
-    ];
-    const RAIN: &[ParamDef] = &[
-        def("density", 0.0, 3000.0, 40.0, 160.0, A, false),
-        def("cutoff_hz", 300.0, 16000.0, 2500.0, 7000.0, B, true),
-        def("drop_level", 0.0, 1.0, 0.5, 0.5, F, false),
-        def("hiss_level", 0.0, 1.0, 0.7, 0.7, F, false),
-    ];
-    const WIND: &[ParamDef] = &[
-        def("gust_hz", 0.005, 2.0, 0.04, 0.25, A, true),
-        def("gust_depth", 0.0, 1.0, 0.6, 0.6, F, false),
-        def("center_hz", 60.0, 8000.0, 300.0, 1200.0, B, true),
-        def("q", 0.3, 8.0, 1.2, 1.2, F, false),
-    ];
-    const WAVES: &[ParamDef] = &[
-        def("swell_period_s", 2.0, 60.0, 10.0, 4.5, A, true),
-        def("cutoff_hz", 100.0, 16000.0, 700.0, 3500.0, B, true),
-        def("wash", 0.0, 1.0, 0.4, 0.4, F, false),
-    ];
-    const STREAM: &[ParamDef] = &[
-        def("babble_hz", 1.0, 80.0, 8.0, 25.0, A, true),
-        def("center_hz", 200.0, 6000.0, 700.0, 1800.0, B, true),
-        def("depth", 0.0, 1.0, 0.6, 0.6, F, false),
-    ];
-    const CRICKETS: &[ParamDef] = &[
-        def("chirp_hz", 0.1, 8.0, 0.8, 2.0, A, true),
-        def("pitch_hz", 2000.0, 9000.0, 4500.0, 4500.0, F, false),
-        def("count", 1.0, 6.0, 3.0, 3.0, F, false),
-    ];
-    const FIRE: &[ParamDef] = &[
-        def("crackle_hz", 0.0, 60.0, 3.0, 12.0, A, false),
-        def("rumble", 0.0, 1.0, 0.5, 0.5, F, false),
-        def("cutoff_hz", 200.0, 8000.0, 1200.0, 3500.0, B, true),
-    ];
-    const SAMPLE: &[ParamDef] = &[
-        def("loop_crossfade_s", 0.01, 10.0, 2.0, 2.0, F, false),
-        def("rate", 0.25, 4.0, 1.0, 1.0, F, false),
-    ];
+    use crate::layers::*;
     match kind {
-        Kind::Noise => NOISE,
-        Kind::Drone => DRONE,
-        Kind::Rain => RAIN,
-        Kind::Wind => WIND,
-        Kind::Waves => WAVES,
-        Kind::Stream => STREAM,
-        Kind::Crickets => CRICKETS,
-        Kind::Fire => FIRE,
-        Kind::Sample => SAMPLE,
+        Kind::Noise => noise::PARAMS,
+        Kind::Drone => drone::PARAMS,
+        Kind::Rain => rain::PARAMS,
+        Kind::Wind => wind::PARAMS,
+        Kind::Waves => waves::PARAMS,
+        Kind::Stream => stream::PARAMS,
+        Kind::Crickets => crickets::PARAMS,
+        Kind::Fire => fire::PARAMS,
+        Kind::Sample => sample::PARAMS,
+        Kind::Harmony => harmony::PARAMS,
+        Kind::Melody => melody::PARAMS,
+        Kind::Birds => birds::PARAMS,
+        Kind::Thunder => thunder::PARAMS,
+        Kind::Leaves => leaves::PARAMS,
+        Kind::Machine => machine::PARAMS,
+        Kind::Bowl => bowl::PARAMS,
+        Kind::Deep => deep::PARAMS,
     }
 }
 
@@ -186,8 +235,10 @@ pub struct LayerSpec {
     pub chance: f32,
     /// Seconds into the scene before this layer fades in.
     pub enter_s: f32,
+    /// Share of the layer sent to the scene's shared space (reverb), 0 = dry.
+    pub space: f32,
     params: Vec<(&'static str, f32, f32)>,
-    color: Color,
+    choices: Vec<(&'static str, String)>,
     roots: Vec<f32>,
     chords: Vec<Vec<f32>>,
     pub sample: Option<Arc<SampleData>>,
@@ -205,8 +256,21 @@ impl LayerSpec {
     pub fn fixed(&self, key: &str) -> f32 {
         self.param(key).rest
     }
+    /// The resolved choice `key` (manifest value or its default).
+    pub fn choice(&self, key: &str) -> &str {
+        match self.choices.iter().find(|c| c.0 == key) {
+            Some(c) => &c.1,
+            None => {
+                choices(self.kind).iter().find(|d| d.key == key).expect("choice is in the schema").default
+            }
+        }
+    }
     pub fn color(&self) -> Color {
-        self.color
+        match self.choice("color") {
+            "white" => Color::White,
+            "brown" => Color::Brown,
+            _ => Color::Pink,
+        }
     }
     pub fn roots(&self) -> &[f32] {
         &self.roots
@@ -224,7 +288,76 @@ pub struct Pack {
     pub description: String,
     pub outcomes: Vec<Outcome>,
     pub markers: MarkerWeights,
+    pub space: SpaceSpec,
+    pub music: MusicSpec,
+    pub pulse: PulseSpec,
     pub layers: Vec<LayerSpec>,
+}
+
+impl Pack {
+    /// Whether any layer is a music layer (harmony or melody).
+    pub fn has_music(&self) -> bool {
+        self.layers.iter().any(|l| l.kind.is_music())
+    }
+}
+
+/// `[space]`: the one stereo room every layer of a scene sounds in.
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SpaceSpec {
+    /// 0 = a small, close room .. 1 = a large hall (decay about 0.4 s .. 4.5 s).
+    pub size: f32,
+    /// Brightness of the reverb tail: 0 = dark (high frequencies die fast) .. 1 = bright.
+    pub damping: f32,
+}
+
+impl Default for SpaceSpec {
+    fn default() -> Self {
+        SpaceSpec { size: 0.5, damping: 0.5 }
+    }
+}
+
+/// `[music]`: the key, mode and harmonic pace shared by a scene's harmony and melody layers.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MusicSpec {
+    /// The seed picks one of these modes.
+    pub modes: Vec<crate::theory::Mode>,
+    /// The seed picks the tonic among the equal-tempered notes (A4 = 440 Hz) in this range.
+    pub tonic_hz: [f32; 2],
+    /// Seconds per chord `[rest, lively]`: slow as the arc settles, quicker when lively.
+    pub chord_s: [f32; 2],
+}
+
+impl Default for MusicSpec {
+    fn default() -> Self {
+        use crate::theory::Mode;
+        MusicSpec {
+            modes: vec![Mode::MajorPentatonic, Mode::Dorian, Mode::Lydian, Mode::Aeolian],
+            tonic_hz: [98.0, 147.0],
+            chord_s: [36.0, 12.0],
+        }
+    }
+}
+
+/// `[pulse]`: a gentle amplitude modulation of the bed for focus sessions. Off unless the person
+/// turns it on (`focus_pulse = true` in the config, `--focus-pulse` for renders); the pack only
+/// says how it sounds. docs/evidence.md says what is and is not known about it.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PulseSpec {
+    /// Modulation rate, 12..20 Hz.
+    pub rate_hz: f32,
+    /// Modulation depth 0..0.5 (0.25 = the level dips about 4 dB at each trough).
+    pub depth: f32,
+    /// Layers it applies to; empty = every layer that is not music.
+    pub layers: Vec<String>,
+}
+
+impl Default for PulseSpec {
+    fn default() -> Self {
+        PulseSpec { rate_hz: 16.0, depth: 0.25, layers: Vec::new() }
+    }
 }
 
 #[derive(Deserialize)]
@@ -237,6 +370,12 @@ struct RawManifest {
     outcomes: Vec<Outcome>,
     #[serde(default)]
     markers: MarkerWeights,
+    #[serde(default)]
+    space: SpaceSpec,
+    #[serde(default)]
+    music: MusicSpec,
+    #[serde(default)]
+    pulse: PulseSpec,
     layers: Vec<RawLayer>,
 }
 
@@ -257,6 +396,8 @@ struct RawLayer {
     chance: f64,
     #[serde(default)]
     enter_s: f64,
+    #[serde(default)]
+    space: Option<f64>,
     #[serde(default)]
     file: Option<String>,
     #[serde(default)]
@@ -323,6 +464,39 @@ pub fn parse_manifest(text: &str, file: &Path, dir: Option<&Path>) -> Result<Pac
             return Err(err(top(k), &format!("markers.{k}"), format!("{v} is outside 0..1")));
         }
     }
+    let s = raw.space;
+    for (k, v) in [("size", s.size), ("damping", s.damping)] {
+        if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+            return Err(err(top(k), &format!("space.{k}"), format!("{v} is outside 0..1")));
+        }
+    }
+    let m = &raw.music;
+    if m.modes.is_empty() {
+        return Err(err(top("modes"), "music.modes", "list at least one mode".into()));
+    }
+    let [lo, hi] = m.tonic_hz;
+    if !(lo.is_finite() && hi.is_finite() && 40.0 <= lo && lo <= hi && hi <= 440.0 && hi / lo >= 1.06) {
+        return Err(err(
+            top("tonic_hz"),
+            "music.tonic_hz",
+            format!("[{lo}, {hi}] must be a range within 40..440 Hz spanning at least a semitone"),
+        ));
+    }
+    for v in m.chord_s {
+        if !(v.is_finite() && (8.0..=40.0).contains(&v)) {
+            return Err(err(top("chord_s"), "music.chord_s", format!("{v} is outside 8..40 seconds")));
+        }
+    }
+    let pl = &raw.pulse;
+    if !(pl.rate_hz.is_finite() && (12.0..=20.0).contains(&pl.rate_hz)) {
+        return Err(err(top("rate_hz"), "pulse.rate_hz", format!("{} is outside 12..20 Hz", pl.rate_hz)));
+    }
+    if !(pl.depth.is_finite() && (0.0..=0.5).contains(&pl.depth)) {
+        return Err(err(top("depth"), "pulse.depth", format!("{} is outside 0..0.5", pl.depth)));
+    }
+    if let Some(missing) = pl.layers.iter().find(|n| !raw.layers.iter().any(|l| &&l.name == n)) {
+        return Err(err(top("layers"), "pulse.layers", format!("no layer named '{missing}' in this pack")));
+    }
     if raw.layers.is_empty() || raw.layers.len() > 12 {
         return Err(err(
             top("layers"),
@@ -366,8 +540,12 @@ pub fn parse_manifest(text: &str, file: &Path, dir: Option<&Path>) -> Result<Pac
             pan,
             chance,
             enter_s,
+            space: match l.space {
+                None => l.kind.default_space(),
+                Some(v) => range("space", v, 0.0, 1.0)?,
+            },
             params: Vec::new(),
-            color: Color::Pink,
+            choices: Vec::new(),
             roots: vec![55.0, 65.41, 73.42],
             chords: vec![vec![0.0, 7.0, 12.0, 16.0], vec![0.0, 5.0, 12.0, 19.0], vec![0.0, 7.0, 14.0, 19.0]],
             sample: None,
@@ -376,12 +554,11 @@ pub fn parse_manifest(text: &str, file: &Path, dir: Option<&Path>) -> Result<Pac
         for (key, value) in &l.params {
             let pf = |m: String| err(at(key), &field(&format!("params.{key}")), m);
             match (l.kind, key.as_str()) {
-                (Kind::Noise, "color") => {
-                    spec.color = match value.as_str() {
-                        Some("white") => Color::White,
-                        Some("pink") => Color::Pink,
-                        Some("brown") => Color::Brown,
-                        _ => return Err(pf(format!("{value} is not white, pink or brown"))),
+                (kind, key) if choices(kind).iter().any(|c| c.key == key) => {
+                    let c = choices(kind).iter().find(|c| c.key == key).expect("just found");
+                    match value.as_str().and_then(|v| c.options.iter().find(|o| **o == v)) {
+                        Some(o) => spec.choices.push((c.key, o.to_string())),
+                        None => return Err(pf(format!("{value} is not one of {}", c.options.join(", ")))),
                     }
                 }
                 (Kind::Drone, "roots_hz") => {
@@ -417,11 +594,11 @@ pub fn parse_manifest(text: &str, file: &Path, dir: Option<&Path>) -> Result<Pac
                 _ => {
                     let Some(d) = defs.iter().find(|d| d.key == key) else {
                         let known: Vec<_> = defs.iter().map(|d| d.key).collect();
-                        let extra = match l.kind {
-                            Kind::Noise => ", color",
-                            Kind::Drone => ", roots_hz, chords",
-                            _ => "",
-                        };
+                        let mut extra: String =
+                            choices(l.kind).iter().map(|c| format!(", {}", c.key)).collect();
+                        if l.kind == Kind::Drone {
+                            extra.push_str(", roots_hz, chords");
+                        }
                         return Err(pf(format!(
                             "unknown parameter for {} (known: {}{extra})",
                             l.kind.as_str(),
@@ -485,6 +662,9 @@ pub fn parse_manifest(text: &str, file: &Path, dir: Option<&Path>) -> Result<Pac
         description: raw.description,
         outcomes: raw.outcomes,
         markers: raw.markers,
+        space: raw.space,
+        music: raw.music,
+        pulse: raw.pulse,
         layers,
     })
 }
@@ -503,148 +683,9 @@ fn number_or_pair(v: &toml::Value) -> Option<(f64, f64)> {
     }
 }
 
-/// The built-in packs, embedded so the daemon works without a packs folder.
-const BUILTIN: &[(&str, &str)] = &[
-    ("shore", include_str!("../../../packs/shore/pack.toml")),
-    ("study", include_str!("../../../packs/study/pack.toml")),
-    ("night", include_str!("../../../packs/night/pack.toml")),
-    ("hearth", include_str!("../../../packs/hearth/pack.toml")),
-];
-
-struct Entry {
-    /// Folder of the pack, or `builtin:NAME`.
-    path: String,
-    builtin: bool,
-    /// Last good version.
-    pack: Option<Arc<Pack>>,
-    error: Option<String>,
-}
-
-/// All known packs: built-ins first, then user folders (a user pack with a built-in's name wins).
-pub struct PackLibrary {
-    entries: Vec<Entry>,
-}
-
-impl PackLibrary {
-    /// Only the embedded built-in packs.
-    pub fn builtin_only() -> PackLibrary {
-        let entries = BUILTIN
-            .iter()
-            .map(|(name, text)| {
-                let path = format!("builtin:{name}");
-                let (pack, error) = match parse_manifest(text, Path::new(&path), None) {
-                    Ok(p) => (Some(Arc::new(p)), None),
-                    Err(e) => (None, Some(e.to_string())),
-                };
-                Entry { path, builtin: true, pack, error }
-            })
-            .collect();
-        PackLibrary { entries }
-    }
-
-    /// Built-ins plus every pack folder found in `dirs` (each dir holds pack folders, or is one).
-    pub fn load(dirs: &[PathBuf]) -> PackLibrary {
-        let mut lib = PackLibrary::builtin_only();
-        lib.reload(dirs);
-        lib
-    }
-
-    /// Re-reads the user packs. A pack that now fails keeps its last good version and records
-    /// the error; packs whose folders vanished are dropped.
-    pub fn reload(&mut self, dirs: &[PathBuf]) {
-        let mut found = Vec::new();
-        for dir in dirs {
-            if dir.join("pack.toml").is_file() {
-                found.push(dir.clone());
-                continue;
-            }
-            let Ok(rd) = std::fs::read_dir(dir) else { continue };
-            let mut subs: Vec<PathBuf> = rd
-                .filter_map(|e| e.ok())
-                .map(|e| e.path())
-                .filter(|p| p.join("pack.toml").is_file())
-                .collect();
-            subs.sort();
-            found.extend(subs);
-        }
-        let (mut next, mut old): (Vec<Entry>, Vec<Entry>) =
-            std::mem::take(&mut self.entries).into_iter().partition(|e| e.builtin);
-        for dir in found {
-            let path = dir.display().to_string();
-            let previous = old.iter().position(|e| e.path == path).map(|i| old.swap_remove(i));
-            let file = dir.join("pack.toml");
-            let result = std::fs::read_to_string(&file)
-                .map_err(|e| EngineError::Io { path: file.clone(), message: e.to_string() })
-                .and_then(|text| parse_manifest(&text, &file, Some(&dir)));
-            let entry = match result {
-                Ok(p) => Entry { path, builtin: false, pack: Some(Arc::new(p)), error: None },
-                Err(e) => Entry {
-                    path,
-                    builtin: false,
-                    pack: previous.and_then(|p| p.pack),
-                    error: Some(e.to_string()),
-                },
-            };
-            next.push(entry);
-        }
-        self.entries = next;
-    }
-
-    /// What `sonoractl packs` shows.
-    pub fn infos(&self) -> Vec<PackInfo> {
-        self.entries
-            .iter()
-            .map(|e| {
-                let name = e.pack.as_ref().map(|p| p.name.clone()).unwrap_or_else(|| {
-                    Path::new(e.path.trim_start_matches("builtin:"))
-                        .file_name()
-                        .map_or(e.path.clone(), |n| n.to_string_lossy().into_owned())
-                });
-                PackInfo {
-                    name,
-                    path: e.path.clone(),
-                    state: if e.error.is_none() { "loaded".into() } else { "error".into() },
-                    version: e.pack.as_ref().map(|p| p.version.clone()),
-                    description: e.pack.as_ref().map(|p| p.description.clone()),
-                    outcomes: e.pack.as_ref().map(|p| p.outcomes.clone()).unwrap_or_default(),
-                    error: e.error.clone(),
-                }
-            })
-            .collect()
-    }
-
-    /// The usable pack named `name` (user packs shadow built-ins of the same name).
-    pub fn get(&self, name: &str) -> Option<Arc<Pack>> {
-        self.entries.iter().rev().filter_map(|e| e.pack.clone()).find(|p| p.name == name)
-    }
-
-    /// Usable packs suited to `outcome`, one per name, in a stable order.
-    pub fn for_outcome(&self, outcome: Outcome) -> Vec<Arc<Pack>> {
-        let mut out: Vec<Arc<Pack>> = Vec::new();
-        for p in self.entries.iter().rev().filter_map(|e| e.pack.clone()) {
-            if p.outcomes.contains(&outcome) && !out.iter().any(|o| o.name == p.name) {
-                out.push(p);
-            }
-        }
-        out.sort_by(|a, b| a.name.cmp(&b.name));
-        out
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn builtins_parse() {
-        let lib = PackLibrary::builtin_only();
-        for i in lib.infos() {
-            assert_eq!(i.state, "loaded", "{:?}", i.error);
-        }
-        for o in Outcome::ALL {
-            assert!(!lib.for_outcome(o).is_empty(), "no pack for {o}");
-        }
-    }
 
     #[test]
     fn locate_finds_layer_keys() {
