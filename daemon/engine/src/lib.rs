@@ -132,18 +132,22 @@ pub fn build_scene_inner(
         return Err(EngineError::BadSampleRate(req.sample_rate));
     }
     let mut rng = dsp::rng::Rng::new(req.seed);
-    let pack = match &req.preset {
-        Some(p) => packs.get(&p.pack).ok_or_else(|| EngineError::NoSuchPack(p.pack.clone()))?,
-        None => {
+    let pack = match (&req.preset, &req.pack) {
+        (Some(p), _) => packs.get(&p.pack).ok_or_else(|| EngineError::NoSuchPack(p.pack.clone()))?,
+        (None, Some(name)) => packs.get(name).ok_or_else(|| EngineError::NoSuchPack(name.clone()))?,
+        (None, None) => {
             let candidates = packs.for_outcome(req.outcome);
             if candidates.is_empty() {
                 return Err(EngineError::NoPackFor(req.outcome));
             }
-            candidates[rng.index(candidates.len())].clone()
+            // Rotation: leave out the packs heard last, unless nothing else suits the outcome.
+            let fresh: Vec<_> = candidates.iter().filter(|p| !req.avoid.contains(&p.name)).cloned().collect();
+            let pool = if fresh.is_empty() { candidates } else { fresh };
+            pool[rng.index(pool.len())].clone()
         }
     };
-    // Focus holds a steady, low-distraction bed: layers made of distinct events stay out.
-    let allowed = |s: &pack::LayerSpec| !(req.outcome == Outcome::Focus && s.kind.has_events());
+    // Focus holds a steady, low-distraction bed (no event layers); thunder is for calm only.
+    let allowed = |s: &pack::LayerSpec| s.kind.suits(req.outcome);
     let mut chosen: Vec<(&pack::LayerSpec, f64, bool)> = Vec::new();
     if let Some(p) = &req.preset {
         for pl in &p.layers {
@@ -172,5 +176,6 @@ pub fn build_scene_inner(
         arc,
         seed: rng.next_u64(),
         sample_rate: req.sample_rate,
+        focus_pulse: req.focus_pulse,
     }))
 }

@@ -9,14 +9,17 @@
 //! estimate, so turning a layer down really makes the scene quieter.
 
 use crate::arc::SessionArc;
+use crate::dsp::limiter::{DcBlock, Limiter};
 use crate::dsp::mod_source::Ramp;
 use crate::dsp::rng::Rng;
+use crate::dsp::space::Space;
 use crate::dsp::{db_to_amp, smoothstep};
 use crate::layers::{self, Control, Generator, SceneCtx};
 use crate::loudness::{KWeight, ms_for_lufs};
-use crate::pack::{LayerSpec, Pack};
+use crate::pack::{Kind, LayerSpec, Pack};
 use crate::{EngineError, Preset, PresetLayer, Source};
 use sonora_proto::LayerInfo;
+use sonora_proto::Outcome;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
@@ -28,6 +31,8 @@ pub const TARGET_LUFS: f64 = -23.0;
 const CEILING: f32 = 0.708;
 /// A layer with `enter_s` > 0 fades in over this long.
 const ENTRY_FADE_S: f64 = 8.0;
+/// The master's DC blocker: below hearing, above the slowest drift of a brown-noise bed.
+const DC_CUTOFF_HZ: f32 = 20.0;
 /// Automatic gain time constant.
 const AGC_TAU_S: f64 = 20.0;
 
@@ -45,6 +50,45 @@ struct LiveLayer {
     enter_s: f64,
     /// Rough relative render cost, for splitting layers over threads.
     cost: f32,
+    /// Dry and wet (space send) shares: `dry^2 + wet^2 = 1`, so sends keep the calibrated level.
+    dry: f32,
+    wet: f32,
+    /// Carries the focus pulse (when on).
+    pulsed: bool,
+    /// Follows the calm breath (layers with their own swell, waves, keep it).
+    breathes: bool,
+}
+
+/// Calm's slow breathing swell on the scene's level: about six swells a minute once settled
+/// (quicker while the arc is still lively), each cycle a little longer or shorter than the last.
+struct Breath {
+    phase: f64,
+    jitter: f64,
+    rng: Rng,
+}
+
+impl Breath {
+    /// Peak-to-trough depth in dB.
+    const DEPTH_DB: f32 = 3.5;
+
+    /// Advances by `dt` seconds at the arc's `activity` and returns the gain (mean 0 dB).
+    fn step(&mut self, dt: f64, activity: f32) -> f32 {
+        let per_min = 6.0 + 3.0 * activity.clamp(0.0, 1.0) as f64;
+        self.phase += dt * per_min / 60.0 * self.jitter;
+        if self.phase >= 1.0 {
+            self.phase -= 1.0;
+            self.jitter = self.rng.range(0.88, 1.12) as f64;
+        }
+        let x = 0.5 - 0.5 * (std::f64::consts::TAU * self.phase).cos();
+        db_to_amp(Self::DEPTH_DB * (x as f32 - 0.5))
+    }
+}
+
+/// The focus pulse: a gentle amplitude modulation of the bed (see `[pulse]` in the manifest).
+struct Pulse {
+    osc: crate::dsp::osc::Sine,
+    depth: f32,
+    env: Vec<f32>,
 }
 
 /// Stands in for a layer whose generator was detached to render on another thread.
@@ -88,8 +132,12 @@ pub struct Scene {
     agc_ms: f64,
     agc_alpha: f64,
     master: Ramp,
-    limiter: f32,
-    release: f32,
+    send: Vec<f32>,
+    space: Space,
+    dc: DcBlock,
+    limiter: Limiter,
+    breath: Option<Breath>,
+    pulse: Option<Pulse>,
 }
 
 impl Scene {
@@ -158,67 +206,64 @@ impl Scene {
             t,
         };
         out.fill(0.0);
+        let send = &mut self.send[..out.len()];
+        send.fill(0.0);
+        let dt = frames as f64 / self.sr as f64;
+        let breath = self.breath.as_mut().map_or(1.0, |b| b.step(dt, p.activity));
+        if let Some(pl) = &mut self.pulse {
+            for e in &mut pl.env[..frames] {
+                *e = 1.0 - pl.depth * (0.5 + 0.5 * pl.osc.tick());
+            }
+            pl.osc.renormalize();
+        }
         let mut est = 0.0f64;
         for (i, l) in self.layers.iter_mut().enumerate() {
             let ext = det.and_then(|(d, off)| {
                 d.idx.iter().position(|&k| k == i).map(|j| &d.buf[j * d.stride + off..][..out.len()])
             });
-            let buf: &[f32] = match ext {
-                Some(b) => b,
-                None => {
-                    let buf = &mut self.scratch[..out.len()];
-                    l.generator.render(&ctl, buf);
-                    buf
+            let buf: &mut [f32] = &mut self.scratch[..out.len()];
+            match ext {
+                Some(b) => buf.copy_from_slice(b),
+                None => l.generator.render(&ctl, buf),
+            }
+            if let (true, Some(pl)) = (l.pulsed, &self.pulse) {
+                for (f, e) in buf.chunks_exact_mut(2).zip(&pl.env[..frames]) {
+                    f[0] *= e;
+                    f[1] *= e;
                 }
-            };
+            }
             let entry = if l.enter_s > 0.0 { smoothstep((t - l.enter_s) / ENTRY_FADE_S) as f32 } else { 1.0 };
             let user = if l.muted.load(Ordering::Relaxed) {
                 0.0
             } else {
                 f32::from_bits(l.user.load(Ordering::Relaxed)).clamp(0.0, 1.0)
             };
-            let target = l.cal * user * entry;
+            let target = l.cal * user * entry * if l.breathes { breath } else { 1.0 };
             // User changes glide over ~50 ms (several blocks) instead of stepping.
             let next = l.gain.value + (target - l.gain.value) * (frames as f32 / (0.05 * self.sr)).min(1.0);
             // Gains as start + step * n (not accumulated), and the energy in eight partial sums,
             // so both loops vectorise.
             let (g0, step) = (l.gain.value, (next - l.gain.value) / frames.max(1) as f32);
-            mix_ramped(out, buf, [g0 * l.bal_l, g0 * l.bal_r], [step * l.bal_l, step * l.bal_r]);
+            let (dl, dr) = (l.dry * l.bal_l, l.dry * l.bal_r);
+            mix_ramped(out, buf, [g0 * dl, g0 * dr], [step * dl, step * dr]);
+            if l.wet > 0.0 {
+                let (wl, wr) = (l.wet * l.bal_l, l.wet * l.bal_r);
+                mix_ramped(send, buf, [g0 * wl, g0 * wr], [step * wl, step * wr]);
+            }
             l.gain.land(next);
             let ms = sum_squares(buf);
             if ms.is_finite() {
                 est += (ms / frames.max(1) as f32 * l.cal * l.cal * l.k_ratio) as f64;
             }
         }
+        self.space.process(send, out);
         self.agc_ms += (est - self.agc_ms) * self.agc_alpha;
         let agc = (self.target_ms / self.agc_ms.max(1e-12)).sqrt().clamp(0.5, 2.0) as f32;
         let master = agc * p.level;
         let (g0, step) = (self.master.value, (master - self.master.value) / frames.max(1) as f32);
-        let peak = crate::dsp::peak_abs(out);
-        if self.limiter == 1.0 && peak * g0.max(master) <= CEILING {
-            // The limiter is at rest and stays there through this block: gain and clamp only.
-            gain_clamp(out, g0, step);
-        } else {
-            for (i, f) in out.chunks_exact_mut(2).enumerate() {
-                let g = g0 + step * (i + 1) as f32;
-                let (l, r) = (f[0] * g, f[1] * g);
-                let peak = l.abs().max(r.abs());
-                if peak * self.limiter > CEILING {
-                    self.limiter = CEILING / peak;
-                } else {
-                    self.limiter += (1.0 - self.limiter) * self.release;
-                }
-                // NaN never leaves: clamp maps it away via the comparison below.
-                let (l, r) = (l * self.limiter, r * self.limiter);
-                f[0] = if l.is_finite() { l.clamp(-1.0, 1.0) } else { 0.0 };
-                f[1] = if r.is_finite() { r.clamp(-1.0, 1.0) } else { 0.0 };
-            }
-            // The release approaches 1 geometrically and would stall a few ulps short in f32;
-            // land it so the fast path above takes over again.
-            if self.limiter > 0.999_99 {
-                self.limiter = 1.0;
-            }
-        }
+        gain_guard(out, g0, step);
+        self.dc.process(out);
+        self.limiter.process(out);
         self.master.land(master);
         self.frame += frames as u64;
     }
@@ -260,9 +305,11 @@ fn mix_ramped(out: &mut [f32], buf: &[f32], g0: [f32; 2], step: [f32; 2]) {
     }
 }
 
-/// Applies the master gain ramp `g0 + step * (i + 1)` and the output guard: clamped to [-1, 1],
-/// anything non-finite replaced by silence. Vectorised like [`mix_ramped`].
-fn gain_clamp(out: &mut [f32], g0: f32, step: f32) {
+/// Applies the master gain ramp `g0 + step * (i + 1)` and the guard: anything non-finite is
+/// replaced by silence, and samples are bounded to ±4 (far above the limiter's ceiling, so this
+/// never shapes sound; it only keeps a runaway value from reaching the filters after it).
+/// Vectorised like [`mix_ramped`].
+fn gain_guard(out: &mut [f32], g0: f32, step: f32) {
     const W: usize = LANE_FRAMES * 2;
     let mut base = [0.0f32; W];
     for (j, b) in base.iter_mut().enumerate() {
@@ -273,8 +320,8 @@ fn gain_clamp(out: &mut [f32], g0: f32, step: f32) {
     fn guard(v: f32) -> f32 {
         // Plain compares and selects (NaN and inf fail `<`), which vectorise; f32::clamp and
         // max/min carry NaN rules that keep the loop scalar.
-        let c = if v > 1.0 { 1.0 } else { v };
-        let c = if c < -1.0 { -1.0 } else { c };
+        let c = if v > 4.0 { 4.0 } else { v };
+        let c = if c < -4.0 { -4.0 } else { c };
         if v.abs() < f32::INFINITY { c } else { 0.0 }
     }
     let mut it = out.chunks_exact_mut(W);
@@ -438,6 +485,8 @@ pub struct Plan<'a> {
     pub arc: SessionArc,
     pub seed: u64,
     pub sample_rate: u32,
+    /// Turn on the pack's focus pulse (focus sessions only).
+    pub focus_pulse: bool,
 }
 
 pub fn build(plan: Plan<'_>) -> (Scene, SceneControl) {
@@ -468,6 +517,9 @@ pub fn build(plan: Plan<'_>) -> (Scene, SceneControl) {
         .filter(|(_, b)| b.2 > 1e-12)
         .map(|((s, _, _), _)| (db_to_amp(s.gain_db) as f64).powi(2))
         .sum();
+    let outcome = plan.arc.outcome();
+    let pulse_on = plan.focus_pulse && outcome == Outcome::Focus && plan.pack.pulse.depth > 0.0;
+    let pulse_layers = &plan.pack.pulse.layers;
     let mut live = Vec::new();
     let mut slots = Vec::new();
     for ((spec, volume, muted), (generator, pan, kms, plain)) in plan.layers.iter().zip(built) {
@@ -486,6 +538,15 @@ pub fn build(plan: Plan<'_>) -> (Scene, SceneControl) {
             gain: Ramp::new(0.0),
             enter_s: spec.enter_s as f64,
             cost: spec.kind.render_cost(),
+            dry: (1.0 - spec.space * spec.space).max(0.0).sqrt(),
+            wet: spec.space,
+            pulsed: pulse_on
+                && if pulse_layers.is_empty() {
+                    !spec.kind.is_music()
+                } else {
+                    pulse_layers.contains(&spec.name)
+                },
+            breathes: spec.kind != Kind::Waves,
         });
         slots.push(Slot {
             info: LayerInfo {
@@ -519,8 +580,20 @@ pub fn build(plan: Plan<'_>) -> (Scene, SceneControl) {
         agc_ms: target,
         agc_alpha: 1.0 - (-block_s / AGC_TAU_S).exp(),
         master: Ramp::new(1.0),
-        limiter: 1.0,
-        release: 1.0 - (-1.0 / (0.15 * sr)).exp(),
+        send: vec![0.0; BLOCK * 2],
+        space: Space::new(plan.pack.space.size, plan.pack.space.damping, sr),
+        dc: DcBlock::new(DC_CUTOFF_HZ, sr),
+        limiter: Limiter::new(CEILING, 0.15, sr),
+        breath: (outcome == Outcome::Calm).then(|| Breath {
+            phase: 0.25,
+            jitter: 1.0,
+            rng: Rng::new(plan.seed ^ 0xB4EA_7E),
+        }),
+        pulse: pulse_on.then(|| Pulse {
+            osc: crate::dsp::osc::Sine::new(plan.pack.pulse.rate_hz, 0.0, sr),
+            depth: plan.pack.pulse.depth,
+            env: vec![1.0; BLOCK],
+        }),
     };
     let control =
         SceneControl { inner: Arc::new(Shared { explanation, pack: plan.pack.name.clone(), slots }) };
