@@ -6,6 +6,7 @@
 pub mod bank;
 pub mod filter;
 pub mod half;
+pub mod instrument;
 pub mod mod_source;
 pub mod noise;
 pub mod osc;
