@@ -45,6 +45,9 @@ pub enum Cmd {
         /// Use a saved preset (pack and layer mix).
         #[arg(long)]
         preset: Option<String>,
+        /// Play this sound pack (see `sonoractl packs`) instead of the next one in rotation.
+        #[arg(long, conflicts_with = "preset")]
+        pack: Option<String>,
     },
     /// Stop the session with a short fade.
     Stop,

@@ -108,8 +108,8 @@ async fn run(cli: Cli) -> Result<u8> {
             unreachable!("handled above")
         }
         Cmd::Status => Command::Status,
-        Cmd::Start { outcome, minutes, preset } => {
-            Command::Start(StartArgs { outcome: outcome.into(), minutes, preset })
+        Cmd::Start { outcome, minutes, preset, pack } => {
+            Command::Start(StartArgs { outcome: outcome.into(), minutes, preset, pack })
         }
         Cmd::Stop => Command::Stop,
         Cmd::Toggle { outcome, minutes } => Command::Toggle(ToggleArgs { outcome: outcome.into(), minutes }),

@@ -38,6 +38,9 @@ prompt_default = "play"
 gentle_volume = 0.35
 # Extra pack folders, besides the built-in packs and $XDG_DATA_HOME/sonora/packs.
 pack_dirs = []
+# Focus sessions: add the pack's gentle amplitude pulse to the bed (see docs/evidence.md: the
+# evidence is early; it is off unless you want to try it).
+focus_pulse = false
 "#;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,6 +59,7 @@ pub struct Settings {
     pub prompt_default: String,
     pub gentle_volume: f64,
     pub pack_dirs: Vec<PathBuf>,
+    pub focus_pulse: bool,
     /// Schedule entries, kept as raw TOML: `sonora-schedule` parses them entry by entry so one bad
     /// entry does not take the others down.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -81,6 +85,7 @@ struct FileShape {
     prompt_default: Option<String>,
     gentle_volume: Option<f64>,
     pack_dirs: Option<Vec<PathBuf>>,
+    focus_pulse: Option<bool>,
     schedule: Option<toml::Value>,
     notification: Option<toml::Value>,
 }

@@ -59,9 +59,9 @@ pub fn render(args: &RenderArgs) -> u8 {
         minutes: Some(args.minutes),
         sample_rate: 48_000,
         preset: None,
-        pack: None,
+        pack: args.pack.clone(),
         avoid: Vec::new(),
-        focus_pulse: false,
+        focus_pulse: args.focus_pulse,
     };
     let tty = std::io::stderr().is_terminal();
     let mut last = -1i64;

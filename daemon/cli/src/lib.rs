@@ -79,6 +79,12 @@ pub struct RenderArgs {
     /// Everyday energy signal 0..1.
     #[arg(long)]
     pub energy: Option<f64>,
+    /// Render this sound pack (by name) instead of the seed's choice among the outcome's packs.
+    #[arg(long)]
+    pub pack: Option<String>,
+    /// Turn on the pack's gentle focus pulse (focus only; see docs/evidence.md).
+    #[arg(long)]
+    pub focus_pulse: bool,
     /// Output WAV file.
     #[arg(long)]
     pub out: PathBuf,

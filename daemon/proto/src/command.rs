@@ -59,6 +59,9 @@ pub struct StartArgs {
     pub minutes: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preset: Option<String>,
+    /// Play this pack (by name) instead of the rotation's choice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pack: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -281,7 +284,12 @@ mod tests {
         assert_eq!(r.id, 7);
         assert_eq!(
             r.command,
-            Command::Start(StartArgs { outcome: Outcome::Calm, minutes: Some(20.0), preset: None })
+            Command::Start(StartArgs {
+                outcome: Outcome::Calm,
+                minutes: Some(20.0),
+                preset: None,
+                pack: None
+            })
         );
     }
 

@@ -99,6 +99,9 @@ pub struct Status {
     /// One plain line on why the session sounds as it does.
     #[serde(default)]
     pub explanation: Option<String>,
+    /// The sound pack playing (null when idle, or before sound starts).
+    #[serde(default)]
+    pub pack: Option<String>,
     /// Live layers of the current scene.
     #[serde(default)]
     pub layers: Vec<LayerInfo>,
@@ -130,6 +133,7 @@ impl Status {
             started_at: None,
             ends_at: None,
             explanation: None,
+            pack: None,
             layers: Vec::new(),
             audio_error: None,
             output: None,

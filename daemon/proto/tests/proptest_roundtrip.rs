@@ -31,8 +31,9 @@ fn text() -> impl Strategy<Value = String> {
 fn command() -> impl Strategy<Value = Command> {
     prop_oneof![
         Just(Command::Status),
-        (outcome(), prop::option::of(num()), prop::option::of(text()))
-            .prop_map(|(outcome, minutes, preset)| Command::Start(StartArgs { outcome, minutes, preset })),
+        (outcome(), prop::option::of(num()), prop::option::of(text()), prop::option::of(text())).prop_map(
+            |(outcome, minutes, preset, pack)| Command::Start(StartArgs { outcome, minutes, preset, pack })
+        ),
         Just(Command::Stop),
         (outcome(), prop::option::of(num()))
             .prop_map(|(outcome, minutes)| Command::Toggle(ToggleArgs { outcome, minutes })),

@@ -105,9 +105,10 @@ impl Core {
         if s.scene.is_none() {
             return;
         }
-        let (outcome, seed, minutes, preset) = (s.outcome, s.seed, s.remaining_minutes(), s.preset.clone());
+        let (outcome, seed, minutes, preset, pack) =
+            (s.outcome, s.seed, s.remaining_minutes(), s.preset.clone(), s.pack.clone());
         let Ok(info) = self.output.open() else { return };
-        match self.build_scene(outcome, seed, minutes, info.sample_rate, preset) {
+        match self.build_scene(outcome, seed, minutes, info.sample_rate, preset, pack) {
             Ok((source, control)) => {
                 self.output.play(source, self.settings.crossfade_s);
                 if let State::Playing(s) = &mut self.state {

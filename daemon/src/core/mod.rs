@@ -7,6 +7,7 @@
 mod checkin;
 mod history;
 mod presets;
+mod rotation;
 mod schedule;
 mod session;
 
@@ -79,6 +80,7 @@ pub struct Core {
     /// For work that finishes later (a check-in recording) to report back to the actor.
     self_tx: mpsc::Sender<Msg>,
     seed_counter: u64,
+    rotation: rotation::Rotation,
     /// History; None when the database could not be opened (the reason is in `store_error`).
     store: Option<Store>,
     store_error: Option<String>,
@@ -150,6 +152,7 @@ impl Core {
             events: events.clone(),
             rx,
             seed_counter: 0,
+            rotation: rotation::Rotation::default(),
         };
         let mut core = core;
         core.load_schedule();
@@ -301,11 +304,12 @@ impl Core {
             self.audio_error = None;
             return;
         };
-        let (outcome, seed, minutes, preset) = (s.outcome, s.seed, s.minutes, s.preset.clone());
+        let (outcome, seed, minutes, preset, pack) =
+            (s.outcome, s.seed, s.minutes, s.preset.clone(), s.pack.clone());
         match self.output.open() {
             Ok(info) => {
                 let (source, control) =
-                    match self.build_scene(outcome, seed, minutes, info.sample_rate, preset) {
+                    match self.build_scene(outcome, seed, minutes, info.sample_rate, preset, pack) {
                         Ok(scene) => scene,
                         Err(e) => {
                             tracing::error!("{}", e.message);
@@ -315,6 +319,13 @@ impl Core {
                 self.output.play(source, 0.0);
                 self.output.fade_to(1.0, 1.0);
                 if let State::Playing(s) = &mut self.state {
+                    if s.pack.is_none() {
+                        let name = control.pack_name();
+                        if let Some(n) = &name {
+                            self.rotation.played(outcome, n);
+                        }
+                        s.pack = name;
+                    }
                     s.scene = Some(control);
                 }
                 tracing::info!(device = %info.device, "audio output back; playing again");
@@ -332,12 +343,27 @@ impl Core {
         tracing::debug!(cmd = %cmd.name(), "command");
         match cmd {
             Command::Status => to_value(self.status()),
-            Command::Start(StartArgs { outcome, minutes, preset }) => {
+            Command::Start(StartArgs { outcome, minutes, preset, pack }) => {
                 let preset = match preset {
                     Some(name) => Some(presets::load(&name)?),
                     None => None,
                 };
-                self.start(outcome, minutes, preset, SessionSource::Manual)
+                if let Some(name) = &pack
+                    && self.packs.get(name).is_none()
+                {
+                    let known: Vec<String> = self
+                        .packs
+                        .infos()
+                        .into_iter()
+                        .filter(|i| i.error.is_none())
+                        .map(|i| i.name)
+                        .collect();
+                    return Err(ErrorBody::new(
+                        ErrorCode::InvalidArgs,
+                        format!("no sound pack named '{name}' (loaded: {})", known.join(", ")),
+                    ));
+                }
+                self.start_with(outcome, minutes, preset, pack, SessionSource::Manual)
             }
             Command::Schedule => self.schedule_info(),
             Command::ScheduleSkipNext(args) => self.schedule_skip(&args.name),
@@ -475,7 +501,11 @@ impl Core {
         minutes: Option<f64>,
         sample_rate: u32,
         preset: Option<sonora_engine::Preset>,
+        pack: Option<String>,
     ) -> Result<(Box<dyn sonora_engine::Source>, sonora_engine::SceneControl), ErrorBody> {
+        // Rotation only steers the seeded choice; a preset or an explicit pack wins.
+        let avoid =
+            if preset.is_none() && pack.is_none() { self.rotation.avoid(outcome) } else { Vec::new() };
         sonora_engine::build_scene(
             &sonora_engine::SceneRequest {
                 outcome,
@@ -484,20 +514,32 @@ impl Core {
                 minutes,
                 sample_rate,
                 preset,
-                pack: None,
-                avoid: Vec::new(),
-                focus_pulse: false,
+                pack,
+                avoid,
+                focus_pulse: self.settings.focus_pulse,
             },
             &self.packs,
         )
         .map_err(|e| ErrorBody::new(ErrorCode::Config, format!("cannot build the scene: {e}")))
     }
 
+    /// Starts a session with the pack chosen by rotation (or the preset's pack).
     fn start(
         &mut self,
         outcome: Outcome,
         minutes: Option<f64>,
         preset: Option<sonora_engine::Preset>,
+        source: SessionSource,
+    ) -> CallResult {
+        self.start_with(outcome, minutes, preset, None, source)
+    }
+
+    fn start_with(
+        &mut self,
+        outcome: Outcome,
+        minutes: Option<f64>,
+        preset: Option<sonora_engine::Preset>,
+        pack: Option<String>,
         source: SessionSource,
     ) -> CallResult {
         let minutes = match minutes {
@@ -517,7 +559,7 @@ impl Core {
         match self.output.open() {
             Ok(info) => {
                 let (source, control) =
-                    self.build_scene(outcome, seed, minutes, info.sample_rate, preset.clone())?;
+                    self.build_scene(outcome, seed, minutes, info.sample_rate, preset.clone(), pack.clone())?;
                 if was_sounding {
                     let xf = self.settings.crossfade_s;
                     self.output.play(source, xf);
@@ -543,7 +585,15 @@ impl Core {
         {
             self.record_session_end(old, true);
         }
+        // The pack actually playing (None while no device is open: chosen when sound starts).
+        let pack = scene.as_ref().and_then(|c| c.pack_name()).or(pack);
+        if scene.is_some()
+            && let Some(p) = &pack
+        {
+            self.rotation.played(outcome, p);
+        }
         let mut session = Session::new(outcome, minutes, seed, scene, preset, source);
+        session.pack = pack;
         session.history_id = self.record_session_start(&session, source);
         tracing::info!(%outcome, minutes = ?minutes, "session started");
         self.state = State::Playing(session);

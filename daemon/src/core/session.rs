@@ -25,6 +25,9 @@ pub struct Session {
     /// None while no device is available.
     pub scene: Option<SceneControl>,
     pub preset: Option<sonora_engine::Preset>,
+    /// The pack playing (explicit, from the preset, or rotation's choice once sound started); a
+    /// rebuilt scene (device back, fresh check-in) keeps it.
+    pub pack: Option<String>,
     /// Row of this session in the history, when stored.
     pub history_id: Option<i64>,
     /// Who started it: the schedule never interrupts a session the person started.
@@ -57,6 +60,7 @@ impl Session {
             ends,
             scene,
             preset,
+            pack: None,
             history_id: None,
             ends_at_fade: None,
             source,
@@ -76,6 +80,7 @@ impl Session {
             let left = deadline.saturating_duration_since(Instant::now()).as_secs_f64();
             st.remaining_s = Some((left * 10.0).round() / 10.0);
         }
+        st.pack = self.pack.clone();
         if let Some(scene) = &self.scene {
             st.explanation = Some(scene.explanation());
             st.layers = scene.layers();

@@ -64,7 +64,7 @@ impl SonoraIface {
     async fn start(&self, outcome: &str, minutes: f64) -> fdo::Result<String> {
         let outcome = outcome_arg(outcome)?;
         let minutes = (minutes > 0.0).then_some(minutes);
-        self.run(Command::Start(StartArgs { outcome, minutes, preset: None })).await
+        self.run(Command::Start(StartArgs { outcome, minutes, preset: None, pack: None })).await
     }
 
     async fn stop(&self) -> fdo::Result<String> {

@@ -117,7 +117,13 @@ impl Player {
     }
 
     async fn start_last(&self) -> fdo::Result<()> {
-        self.call(Command::Start(StartArgs { outcome: self.last_outcome, minutes: None, preset: None })).await
+        self.call(Command::Start(StartArgs {
+            outcome: self.last_outcome,
+            minutes: None,
+            preset: None,
+            pack: None,
+        }))
+        .await
     }
 }
 
