@@ -1,22 +1,174 @@
-//! STUB (scaffolding, replaced by the real generator before this lands).
+//! Deep: brown noise under a dark low-pass with a slow tide, the bed for people who find even pink
+//! noise too busy. Everything it makes sits far below an eighth of the output rate, so it is
+//! computed at half rate (see [`crate::dsp::half`]).
+//!
+//! The tide moves level and cutoff together (louder is brighter, like a swell coming in) but only
+//! by about a decibel, so the bed stays steady enough for focus; each tide has its own period,
+//! jittered around `tide_s`, so no two are the same length.
 
-use super::{Control, Generator, SceneCtx};
+use super::{Control, Generator, Param, SceneCtx};
+use crate::dsp::filter::{OnePole, Svf, SvfPair};
+use crate::dsp::half::{self, HalfRate};
+use crate::dsp::mod_source::{Drift, Ramp};
+use crate::dsp::noise::{self, Color, Noise};
 use crate::dsp::rng::Rng;
 use crate::pack::LayerSpec;
-use crate::pack::ParamDef;
+use crate::pack::{
+    Follows::{Activity as A, Brightness as B, Fixed as F},
+    ParamDef, def,
+};
 
-pub const PARAMS: &[ParamDef] = &[];
+/// Manifest parameters: key, range, defaults `[rest, lively]`, what moves them (packs/README.md).
+pub const PARAMS: &[ParamDef] = &[
+    def("cutoff_hz", 60.0, 1200.0, 140.0, 500.0, B, true),
+    def("tide_s", 10.0, 120.0, 60.0, 30.0, A, true),
+    def("tide_depth", 0.0, 1.0, 0.5, 0.5, F, false),
+    def("width", 0.0, 1.0, 0.85, 0.85, F, false),
+];
 
-pub struct Deep;
+/// High-pass corner (Hz), two poles. Brown noise carries sub-audio wander, and even the content just
+/// above the corner moves a 10 s mean by about its amplitude / (pi f 10 s): a lower corner lets
+/// the bed's mean drift measurably off zero.
+const HP_HZ: f32 = 45.0;
+/// Where the brown noise's integrator stops rising (see [`leaky_brown`]).
+const LEAK_HZ: f32 = 40.0;
+/// Output level: about -20 dBFS RMS at the default cutoffs.
+const LEVEL: f32 = 0.5;
+
+/// Brown noise (the shared [`noise::brown`]'s slope and level) whose integrator leaks below
+/// `leak`'s corner: flat down there instead of rising. With the two-pole high-pass after it, the
+/// sub-audio region then carries too little to move a 10 s mean; a plain integrator's 1/f^2
+/// would exactly cancel the high-pass's f^4 as far as that mean is concerned.
+#[inline(always)]
+fn leaky_brown(b: &mut [f32; 3], w: f32, leak: f32) -> f32 {
+    b[0] = leak * b[0] + 0.1 * w;
+    b[0]
+}
+
+pub struct Deep {
+    l: Noise,
+    r: Noise,
+    hpl: OnePole,
+    hpr: OnePole,
+    hpl2: OnePole,
+    hpr2: OnePole,
+    fl: Svf,
+    fr: Svf,
+    pair: SvfPair,
+    cutoff: Param,
+    tide_s: Param,
+    depth: f32,
+    side: f32,
+    mid: f32,
+    rng: Rng,
+    /// Position in the current tide (0..1) and this tide's period factor.
+    phase: f32,
+    jitter: f32,
+    /// Small independent wander of the cutoff so the tide is not a pure cosine.
+    wander: Drift,
+    level: Ramp,
+    rate: f32,
+    half: Option<HalfRate>,
+}
 
 impl Deep {
-    pub fn new(_spec: &LayerSpec, _ctx: &SceneCtx<'_>, _rng: Rng, _sr: f32) -> Self {
-        Deep
+    pub fn new(spec: &LayerSpec, _ctx: &SceneCtx<'_>, mut rng: Rng, sr: f32) -> Self {
+        let cutoff = spec.param("cutoff_hz");
+        // Widest the low-pass opens (half an octave of tide), and an octave more.
+        let top = cutoff.rest.max(cutoff.lively) * 2f32.powf(0.5) * 2.0;
+        let half = half::qualifies(top, sr);
+        let rate = if half { sr / 2.0 } else { sr };
+        let width = spec.fixed("width");
+        Deep {
+            l: Noise::new(Color::Brown, rng.fork(1)),
+            r: Noise::new(Color::Brown, rng.fork(2)),
+            hpl: OnePole::new(HP_HZ, rate),
+            hpr: OnePole::new(HP_HZ, rate),
+            hpl2: OnePole::new(HP_HZ, rate),
+            hpr2: OnePole::new(HP_HZ, rate),
+            fl: Svf::new(200.0, 0.7, rate),
+            fr: Svf::new(200.0, 0.7, rate),
+            pair: SvfPair::default(),
+            cutoff,
+            tide_s: spec.param("tide_s"),
+            depth: spec.fixed("tide_depth"),
+            side: width,
+            mid: (1.0 - width * width).max(0.0).sqrt(),
+            wander: Drift::new(rng.fork(3)),
+            phase: rng.unit(),
+            jitter: rng.range(0.8, 1.25),
+            rng,
+            level: Ramp::new(LEVEL),
+            rate,
+            half: half.then(HalfRate::default),
+        }
+    }
+
+    /// Computes `out.len() / 2` frames at the bed's own rate; `off` is where they start in the
+    /// block's level ramp. Filter states live in locals (registers) for the loop.
+    fn compute(&mut self, out: &mut [f32], mut off: usize) {
+        const SUB: usize = noise::SUB;
+        let mut pair = self.pair;
+        pair.set(&self.fl, &self.fr);
+        let (mut hl, mut hr, mut hl2, mut hr2) = (self.hpl, self.hpr, self.hpl2, self.hpr2);
+        let (mut cl, mut cr) = (*self.l.state(), *self.r.state());
+        let (side, mid) = (self.side, self.mid);
+        let leak = (-std::f32::consts::TAU * LEAK_HZ / self.rate).exp();
+        let (g0, step) = (self.level.value, self.level.step());
+        for part in out.chunks_mut(SUB * 2) {
+            let n = part.len() / 2;
+            let (mut a, mut b) = ([0.0f32; SUB], [0.0f32; SUB]);
+            Noise::white_pair(&mut self.l, &mut self.r, &mut a[..n], &mut b[..n]);
+            for (i, f) in part.chunks_exact_mut(2).enumerate() {
+                let g = g0 + step * (off + i + 1) as f32;
+                let x = hl2.hp(hl.hp(leaky_brown(&mut cl, a[i], leak)));
+                let y = hr2.hp(hr.hp(leaky_brown(&mut cr, b[i], leak)));
+                let [l, r] = pair.lp([x, side * y + mid * x]);
+                f[0] = l * g;
+                f[1] = r * g;
+            }
+            off += n;
+        }
+        self.pair = pair;
+        (self.hpl, self.hpr, self.hpl2, self.hpr2) = (hl, hr, hl2, hr2);
+        (*self.l.state(), *self.r.state()) = (cl, cr);
     }
 }
 
 impl Generator for Deep {
-    fn render(&mut self, _c: &Control, out: &mut [f32]) {
-        out.fill(0.0);
+    fn render(&mut self, c: &Control, out: &mut [f32]) {
+        let dt = c.mod_dt();
+        let period = (self.tide_s.at(c) * self.jitter).max(2.0);
+        self.phase += dt / period;
+        if self.phase >= 1.0 {
+            self.phase -= 1.0;
+            self.jitter = self.rng.range(0.8, 1.25);
+        }
+        // -1..1, cosine-shaped: the tide has no corners.
+        let tide = -(std::f32::consts::TAU * self.phase).cos();
+        let w = self.wander.step(dt, 0.05) - 0.5;
+        let d = self.depth;
+        let fc = self.cutoff.at(c) * 2f32.powf(d * (0.4 * tide + 0.3 * w));
+        self.fl.set(fc, 0.7, self.rate);
+        self.fr.set(fc * 1.04, 0.7, self.rate);
+        // About ±0.5 dB of level at the default depth, ±1 dB at full depth.
+        let lvl = LEVEL * (1.0 + 0.12 * d * tide);
+        let frames = self.half.as_ref().map_or(c.frames, |h| h.needed(c.frames));
+        self.level.to(lvl, frames);
+        match self.half.take() {
+            None => self.compute(out, 0),
+            Some(mut h) => {
+                let mut low = [0.0f32; half::PASS + 2];
+                let mut off = 0;
+                for part in out.chunks_mut(half::PASS * 2) {
+                    let need = h.needed(part.len() / 2);
+                    self.compute(&mut low[..need * 2], off);
+                    h.expand(&low[..need * 2], part);
+                    off += need;
+                }
+                self.half = Some(h);
+            }
+        }
+        self.level.land(lvl);
     }
 }
