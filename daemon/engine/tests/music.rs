@@ -8,13 +8,18 @@
 
 mod common;
 
+use assert_no_alloc::{AllocDisabler, assert_no_alloc};
 use rustfft::{FftPlanner, num_complex::Complex};
 use sonora_engine::dsp::rng::Rng;
 use sonora_engine::layers::{self, Control, SceneCtx};
 use sonora_engine::pack::{Pack, parse_manifest};
-use sonora_engine::theory::{Conductor, Key};
+use sonora_engine::theory::{Conductor, Key, hz_to_midi};
 use sonora_proto::Outcome;
 use std::path::Path;
+
+/// Renders run under `assert_no_alloc`: a debug build aborts on any allocation inside them.
+#[global_allocator]
+static A: AllocDisabler = AllocDisabler;
 
 const SR: f32 = 48_000.0;
 const BLOCK: usize = 128;
@@ -203,7 +208,7 @@ fn melody_notes_are_in_the_scale() {
     let mut report = String::new();
     for instrument in ["bell", "pluck", "glass"] {
         let p = melody_pack(instrument);
-        let (mut worst, mut count) = (0.0f32, 0);
+        let (mut worst, mut count, mut min_share) = (0.0f32, 0, 1.0f32);
         for seed in 1..=3u64 {
             let cx = ctx(&p, Outcome::Calm, None, seed);
             let key = Conductor::new(&p.music, seed).key();
@@ -211,6 +216,19 @@ fn melody_notes_are_in_the_scale() {
             let ratios: &[f32] = if instrument == "bell" { &[1.0, 2.76] } else { &[1.0, 2.0, 3.0] };
             let notes = note_pitches(&x, ratios);
             assert!(notes.len() >= 8, "{instrument} seed {seed}: only {} notes found", notes.len());
+            let conductor = Conductor::new(&p.music, seed);
+            let starts = chord_starts(&p, seed, 60.0, &calm(60.0));
+            let mut on_chord = 0;
+            for &(t, f) in &notes {
+                let i = starts.iter().rposition(|&s| s <= t).unwrap_or(0);
+                if conductor.chord_at(i as u64).has(key.pc(hz_to_midi(f).round() as i32)) {
+                    on_chord += 1;
+                }
+            }
+            // Strong positions are chord tones, passing notes needn't be.
+            let share = on_chord as f32 / notes.len() as f32;
+            assert!(share >= 0.5, "{instrument} seed {seed}: only {share:.2} of notes on the chord");
+            min_share = min_share.min(share);
             for (t, f) in notes {
                 let off = key.cents_off(f);
                 assert!(
@@ -221,7 +239,10 @@ fn melody_notes_are_in_the_scale() {
                 count += 1;
             }
         }
-        report.push_str(&format!("{instrument}: {count} notes, worst {worst:.1} cents; "));
+        report.push_str(&format!(
+            "{instrument}: {count} notes, worst {worst:.1} cents, at least {:.0} % on the chord; ",
+            min_share * 100.0
+        ));
     }
     println!("{report}");
 }
@@ -245,20 +266,25 @@ fn harmony_voices_are_in_the_scale_and_consonant() {
         );
         let seed = 10 + i as u64;
         let cx = ctx(&p, Outcome::Calm, None, seed);
-        let key: Key = Conductor::new(&p.music, seed).key();
+        let conductor = Conductor::new(&p.music, seed);
+        let key: Key = conductor.key();
         let arc = calm(40.0);
         let secs = 48.0;
         let x = render(&p, &cx, seed, secs, &arc);
         let m = mono(&x);
         let starts = chord_starts(&p, seed, secs, &arc);
         // The last 1.4 s of each whole chord, when its voices have long settled.
-        for w in starts.windows(2) {
+        for (i, w) in starts.windows(2).enumerate() {
             let len = 65_536;
             let start = (w[1] * SR as f64) as usize - len - 4800;
             let fund = chord_fundamentals(&mut planner, &m, start, len);
             assert!(fund.len() >= 2, "{mode}: chord at {:.1} s shows {fund:?}", w[0]);
             chords += 1;
+            // The voices sound the chord the conductor (and so the melody) is on.
+            let chord = conductor.chord_at(i as u64);
             for (a, &f) in fund.iter().enumerate() {
+                let pc = key.pc(hz_to_midi(f).round() as i32);
+                assert!(chord.has(pc), "{mode}: voice {f:.1} Hz is not in chord {i} {chord:?} of {key:?}");
                 let off = key.cents_off(f);
                 worst = worst.max(off);
                 assert!(
@@ -281,6 +307,26 @@ fn harmony_voices_are_in_the_scale_and_consonant() {
         "harmony: {chords} chords, worst {worst:.1} cents; intervals (semitones: count) {:?}",
         intervals.iter().enumerate().filter(|(_, n)| **n > 0).collect::<Vec<_>>()
     );
+}
+
+/// Focus: a steady line without leaps, every interval between successive notes a major third
+/// or less.
+#[test]
+fn focus_melody_moves_by_small_steps() {
+    let p = melody_pack("glass");
+    let mut widest = 0;
+    for seed in 4..=6u64 {
+        let cx = ctx(&p, Outcome::Focus, Some(1800.0), seed);
+        let x = render(&p, &cx, seed, 60.0, |t| (0.2 + 0.2 * (1.0 - (t / 60.0) as f32), 0.5));
+        let notes = note_pitches(&x, &[1.0, 2.0, 3.0]);
+        assert!(notes.len() >= 8, "seed {seed}: {} notes", notes.len());
+        for w in notes.windows(2) {
+            let st = (12.0 * (w[1].1 / w[0].1).log2()).round().abs() as i32;
+            widest = widest.max(st);
+            assert!(st <= 4, "seed {seed}: a leap of {st} semitones at {:.2} s", w[1].0);
+        }
+    }
+    println!("focus: widest interval {widest} semitones");
 }
 
 /// (3) In a 20-minute sleep session the melody thins out and ends in silence well before the end.
@@ -371,6 +417,77 @@ fn click_free_finite_bounded() {
             20.0 * rms.log10()
         );
         assert!(click < 10.0, "{kind} {params}: click ratio {click:.1} at {at:.3} s");
+    }
+}
+
+/// Any schema-valid layer and `[music]` table, any outcome, sample rate and controls: the render
+/// never allocates, stays finite and within ±0.9 (parameters drawn from the layers' own tables,
+/// ends included).
+#[test]
+fn any_valid_parameters_render_safely() {
+    use sonora_engine::layers::{harmony, melody};
+    let mut rng = Rng::new(77);
+    // Ends of the ranges a third of the time, anywhere between otherwise.
+    let draw = |rng: &mut Rng, lo: f32, hi: f32| match rng.index(6) {
+        0 => lo,
+        1 => hi,
+        _ => rng.range(lo, hi),
+    };
+    let modes =
+        ["major_pentatonic", "minor_pentatonic", "ionian", "dorian", "lydian", "mixolydian", "aeolian"];
+    for case in 0..48 {
+        let (kind, table, choices) = if case % 2 == 0 {
+            ("harmony", harmony::PARAMS, harmony::CHOICES)
+        } else {
+            ("melody", melody::PARAMS, melody::CHOICES)
+        };
+        let mut params = String::new();
+        for d in table {
+            let a = draw(&mut rng, d.min, d.max);
+            let b = if d.follows == sonora_engine::pack::Follows::Fixed {
+                a
+            } else {
+                draw(&mut rng, d.min, d.max)
+            };
+            params.push_str(&format!("{} = [{a:?}, {b:?}]\n", d.key));
+        }
+        for c in choices {
+            params.push_str(&format!("{} = \"{}\"\n", c.key, c.options[case / 2 % c.options.len()]));
+        }
+        let lo = draw(&mut rng, 40.0, 400.0);
+        let hi = (lo * draw(&mut rng, 1.07, 3.0)).min(440.0);
+        let music = format!(
+            "modes = [\"{}\", \"{}\"]\ntonic_hz = [{lo:?}, {hi:?}]\nchord_s = [{:?}, {:?}]",
+            modes[rng.index(7)],
+            modes[rng.index(7)],
+            draw(&mut rng, 8.0, 40.0),
+            draw(&mut rng, 8.0, 40.0)
+        );
+        let p = pack(kind, &params, &music);
+        let outcome = [Outcome::Calm, Outcome::Focus, Outcome::Sleep][rng.index(3)];
+        let total = [None, Some(60.0), Some(5.0)][rng.index(3)];
+        let cx = ctx(&p, outcome, total, rng.next_u64());
+        let sr = [8_000.0, 44_100.0, 48_000.0, 96_000.0][rng.index(4)];
+        let mut g = layers::build(&p.layers[0], &cx, &mut Rng::new(case as u64), sr);
+        let mut buf = vec![0.0f32; 512];
+        let mut t = 0.0;
+        for _ in 0..(3.0 * sr) as usize / 128 {
+            let frames = [128, 1, 0, 255, 64][rng.index(5)];
+            let c = Control {
+                activity: draw(&mut rng, 0.0, 1.0),
+                brightness: draw(&mut rng, 0.0, 1.0),
+                sr,
+                frames,
+                mod_speed: [1.0, 8.0][rng.index(2)],
+                t,
+            };
+            assert_no_alloc(|| g.render(&c, &mut buf[..frames * 2]));
+            assert!(
+                buf[..frames * 2].iter().all(|v| v.is_finite() && v.abs() <= 0.9),
+                "{kind} at {sr} Hz, {params}{music}"
+            );
+            t += frames as f64 / sr as f64 * 20.0;
+        }
     }
 }
 
