@@ -6,8 +6,9 @@
 //!
 //! These play in focus scenes, so nothing may pull attention: every modulation is a few percent,
 //! the hum sits some 25 dB under the air, and the train's clacks are regular (a rhythm the ear
-//! stops noticing) and low-passed so they thud rather than tick. Room and train are dark enough to
-//! compute at half rate (see [`crate::dsp::half`]).
+//! stops noticing) and low-passed so they thud rather than tick. At the default cutoffs all three
+//! stay under an eighth of the output rate (a fan's air is mostly below a few kilohertz) and are
+//! computed at half rate (see [`crate::dsp::half`]).
 
 use super::{Control, Generator, Param, SceneCtx};
 use crate::dsp::filter::{OnePole, Svf, SvfPair};
@@ -48,7 +49,7 @@ impl Type {
     fn cutoff_scale(self) -> f32 {
         match self {
             Type::Room => 1.0,
-            Type::Fan => 3.0,
+            Type::Fan => 2.0,
             Type::Train => 0.45,
         }
     }
@@ -74,8 +75,6 @@ pub struct Machine {
     r: Noise,
     x: Noise,
     hp: Hp2,
-    /// Colour filter states, lanes `[left, right, -, -]`.
-    col: [[f32; 4]; 3],
     fl: Svf,
     fr: Svf,
     pair: SvfPair,
@@ -114,8 +113,8 @@ impl Machine {
         };
         let cutoff = spec.param("cutoff_hz");
         let top = cutoff.rest.max(cutoff.lively) * ty.cutoff_scale() * 1.3 * 2.0;
-        // Clacks are low-passed at 1.2 kHz; the fan's blade flutter needs no more than the air.
-        let half = ty != Type::Fan && half::qualifies(top.max(2500.0), sr);
+        // Clacks are low-passed at 700 Hz; the top of their band is well inside this.
+        let half = half::qualifies(top.max(2500.0), sr);
         let rate = if half { sr / 2.0 } else { sr };
         let hum_hz = spec.fixed("hum_hz");
         let hl = spec.fixed("hum_level");
@@ -131,7 +130,6 @@ impl Machine {
             r: Noise::new(color, rng.fork(2)),
             x: Noise::new(Color::White, rng.fork(3)),
             hp: Hp2::new(HP_HZ, rate),
-            col: [[0.0; 4]; 3],
             fl: Svf::new(500.0, 0.6, rate),
             fr: Svf::new(500.0, 0.6, rate),
             pair: SvfPair::default(),
@@ -164,33 +162,24 @@ impl Machine {
         if self.ty == Type::Train {
             let leak = (-std::f32::consts::TAU * LEAK_HZ / self.rate).exp();
             self.compute_with(out, off, |c, w| {
-                let mut y = [0.0f32; 4];
-                for i in 0..4 {
-                    c[0][i] = leak * c[0][i] + 0.1 * w[i];
-                    y[i] = c[0][i];
-                }
-                y
+                c[0] = leak * c[0] + 0.1 * w;
+                c[0]
             });
             self.clacks(out, speed);
         } else {
-            self.compute_with(out, off, pink4);
+            self.compute_with(out, off, noise::pink);
         }
     }
 
-    /// The bed: coloured noise, high-passed and low-passed, plus the hum. Left and right run
-    /// side by side in SIMD lanes through colour, high-pass and low-pass alike; states live in
-    /// locals (registers) for the loop.
+    /// The bed: coloured noise, high-passed and low-passed, plus the hum. States live in locals
+    /// (registers) for the loop.
     #[inline(always)]
-    fn compute_with(
-        &mut self,
-        out: &mut [f32],
-        mut off: usize,
-        tint: impl Fn(&mut [[f32; 4]; 3], [f32; 4]) -> [f32; 4],
-    ) {
+    fn compute_with(&mut self, out: &mut [f32], mut off: usize, tint: impl Fn(&mut [f32; 3], f32) -> f32) {
         const SUB: usize = noise::SUB;
         let mut pair = self.pair;
         pair.set(&self.fl, &self.fr);
-        let (mut hp, mut col, mut hum) = (self.hp, self.col, self.hum.clone());
+        let (mut hp, mut hum) = (self.hp, self.hum.clone());
+        let (mut cl, mut cr) = (*self.l.state(), *self.r.state());
         let (g0, step) = (self.level.value, self.level.step());
         let (s0, sstep) = (self.start.value, self.start.step());
         let [h1, h2, h3] = self.hum_amp;
@@ -203,9 +192,8 @@ impl Machine {
                 let g = g0 + step * k;
                 // Level (and the fan's blade flutter in it) goes on before the high-pass, which
                 // then also removes the flutter's sidebands below it (they would read as DC).
-                let u = tint(&mut col, [a[i] * g, b[i] * g, 0.0, 0.0]);
-                let h = hp.hp(u);
-                let [l, r] = pair.lp([h[0], h[1]]);
+                let (u, v) = (tint(&mut cl, a[i] * g), tint(&mut cr, b[i] * g));
+                let [l, r] = pair.lp([hp.hp(u, 0), hp.hp(v, 1)]);
                 let s = hum.tick();
                 let buzz = h1 * s + h2 * (1.0 - 2.0 * s * s) + h3 * s * (3.0 - 4.0 * s * s);
                 let buzz = buzz * (s0 + sstep * k);
@@ -215,7 +203,8 @@ impl Machine {
             off += n;
         }
         self.pair = pair;
-        (self.hp, self.col, self.hum) = (hp, col, hum);
+        (self.hp, self.hum) = (hp, hum);
+        (*self.l.state(), *self.r.state()) = (cl, cr);
     }
 
     /// Adds the rail-joint clacks to `out`, computing only while one sounds.
@@ -276,24 +265,11 @@ impl Machine {
     }
 }
 
-/// [`noise::pink`] (same filter, same constants) on lanes `[left, right, -, -]`.
-#[inline(always)]
-fn pink4(b: &mut [[f32; 4]; 3], w: [f32; 4]) -> [f32; 4] {
-    let mut y = [0.0f32; 4];
-    for i in 0..4 {
-        b[0][i] = 0.99765 * b[0][i] + w[i] * 0.099_046;
-        b[1][i] = 0.963 * b[1][i] + w[i] * 0.296_516_4;
-        b[2][i] = 0.57 * b[2][i] + w[i] * 1.052_691_3;
-        y[i] = (b[0][i] + b[1][i] + b[2][i] + w[i] * 0.1848) * 0.28;
-    }
-    y
-}
-
-/// Two one-pole high-passes in series on lanes `[left, right, -, -]`.
+/// Two one-pole high-passes in series, per channel; `Copy`, so the loop keeps it in registers.
 #[derive(Clone, Copy, Default)]
 struct Hp2 {
-    y1: [f32; 4],
-    y2: [f32; 4],
+    y1: [f32; 2],
+    y2: [f32; 2],
     keep: f32,
     coef: f32,
 }
@@ -304,16 +280,13 @@ impl Hp2 {
         Hp2 { keep, coef: 1.0 - keep, ..Hp2::default() }
     }
 
+    /// Channel `i` (0 = left, 1 = right).
     #[inline(always)]
-    fn hp(&mut self, x: [f32; 4]) -> [f32; 4] {
-        let mut y = [0.0f32; 4];
-        for i in 0..4 {
-            self.y1[i] = self.keep * self.y1[i] + self.coef * x[i];
-            let h = x[i] - self.y1[i];
-            self.y2[i] = self.keep * self.y2[i] + self.coef * h;
-            y[i] = h - self.y2[i];
-        }
-        y
+    fn hp(&mut self, x: f32, i: usize) -> f32 {
+        self.y1[i] = self.keep * self.y1[i] + self.coef * x;
+        let h = x - self.y1[i];
+        self.y2[i] = self.keep * self.y2[i] + self.coef * h;
+        h - self.y2[i]
     }
 }
 
