@@ -1,6 +1,6 @@
 //! A singing bowl, struck softly now and then and left to ring.
 //!
-//! The bowl is a handful of inharmonic modes (ratios near 1 : 2.7 : 5.2 : 8.4 : 12.6 of a seeded
+//! The bowl is a handful of inharmonic modes (ratios near 1 : 2.7 : 5.2 : 8.4 of a seeded
 //! fundamental, each nudged by the seed so no two bowls match). Each mode is a pair of sines a
 //! fraction of a hertz to 3 Hz apart, panned a little apart: a real bowl is not perfectly round,
 //! so every mode splits in two and beats, and the beat is what makes it "sing". Higher modes decay
@@ -32,11 +32,11 @@ pub const PARAMS: &[ParamDef] = &[
     def("rub", 0.0, 1.0, 0.3, 0.3, F, false),
 ];
 
-const MODES: usize = 5;
+const MODES: usize = 4;
 /// Mode frequency ratios of a typical bowl (measured bowls spread about these).
-const RATIOS: [f32; MODES] = [1.0, 2.71, 5.18, 8.43, 12.6];
+const RATIOS: [f32; MODES] = [1.0, 2.71, 5.18, 8.43];
 /// Mode amplitudes under a soft mallet (higher modes barely excited).
-const AMPS: [f32; MODES] = [1.0, 0.5, 0.22, 0.1, 0.04];
+const AMPS: [f32; MODES] = [1.0, 0.5, 0.22, 0.1];
 /// Output scale: even two strikes piled up peak below 0.85.
 const LEVEL: f32 = 0.3;
 
