@@ -442,6 +442,9 @@ fn rustle_follows_the_gusts() {
 fn cost() {
     let mut all = vec![("ref: noise", "noise", ""), ("ref: wind", "wind", ""), ("ref: rain", "rain", "")];
     all.extend(layers_under_test());
+    // The busiest settings: a full dawn chorus, the densest rustle.
+    all.push(("birds (chorus)", "birds", "density = [60.0, 60.0]\nspecies = 6\n"));
+    all.push(("leaves (dense)", "leaves", "rustle = [800.0, 800.0]\n"));
     for (label, kind, params) in all {
         let s = spec(kind, params);
         let mut best = f64::MAX;
