@@ -20,6 +20,12 @@ use std::path::Path;
 
 const BLOCK: usize = 128;
 
+/// Debug builds abort on any allocation inside `assert_no_alloc` (the allocator is compiled out
+/// of release builds, which the cost test uses).
+#[cfg(debug_assertions)]
+#[global_allocator]
+static A: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
+
 /// A layer of `kind` with the given `[layers.params]` lines, through the real parser.
 fn spec(kind: &str, params: &str) -> LayerSpec {
     let text = format!(
@@ -158,6 +164,40 @@ fn seeds_are_deterministic_and_distinct() {
         assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()), "{label}: same seed differs");
         let diff = a.iter().zip(&c).filter(|(x, y)| x != y).count();
         assert!(diff > a.len() / 10, "{label}: seeds 5 and 6 give nearly the same audio");
+    }
+}
+
+/// The realtime path never allocates: 20 s of each layer, at its busiest settings too, in
+/// scene-sized and odd-sized blocks, with calibration's fast modulators.
+#[cfg(debug_assertions)]
+#[test]
+fn render_never_allocates() {
+    let music = MusicSpec::default();
+    let ctx =
+        SceneCtx { outcome: Outcome::Calm, total_s: None, settle_s: 60.0, music: &music, music_seed: 1 };
+    let mut all = layers_under_test();
+    all.push(("birds (chorus)", "birds", "density = [60.0, 60.0]\nspecies = 6\n"));
+    all.push(("leaves (dense)", "leaves", "rustle = [800.0, 800.0]\n"));
+    let mut out = vec![0.0f32; 800];
+    for (label, kind, params) in all {
+        let mut g = layers::build(&spec(kind, params), &ctx, &mut Rng::new(9), SR as f32);
+        let mut rng = Rng::new(1);
+        let mut t = 0.0;
+        while t < 20.0 {
+            let frames = if rng.unit() < 0.8 { BLOCK } else { 1 + rng.index(400) };
+            let c = Control {
+                activity: rng.unit(),
+                brightness: rng.unit(),
+                sr: SR as f32,
+                frames,
+                mod_speed: if t < 2.0 { 8.0 } else { 1.0 },
+                t,
+            };
+            let buf = &mut out[..frames * 2];
+            assert_no_alloc::assert_no_alloc(|| g.render(&c, buf));
+            t += frames as f64 / SR as f64;
+        }
+        assert!(out.iter().all(|v| v.is_finite()), "{label}");
     }
 }
 
