@@ -238,8 +238,10 @@ impl Birds {
                 (at - 0.5 * dir * sp.sweep, at + 0.5 * dir * sp.sweep)
             }
         };
-        let f0 = (voice.centre * 2f32.powf(start)).clamp(LO_HZ, HI_HZ);
-        let f1 = (voice.centre * 2f32.powf(end)).clamp(LO_HZ, HI_HZ);
+        // At low output rates the band's top is cut to stay clear of Nyquist.
+        let hi = HI_HZ.min(sr * 0.45);
+        let f0 = (voice.centre * 2f32.powf(start)).clamp(LO_HZ.min(hi), hi);
+        let f1 = (voice.centre * 2f32.powf(end)).clamp(LO_HZ.min(hi), hi);
         let len = (len_s * sr).max(16.0);
         voice.freq = f0 / sr;
         voice.glide = (f1 / f0).powf(1.0 / len);
