@@ -170,5 +170,9 @@ impl Generator for Deep {
             }
         }
         self.level.land(lvl);
+        // Noise has no hard peak: a guarantee for the extremes of the schema.
+        for v in out.iter_mut() {
+            *v = v.clamp(-0.9, 0.9);
+        }
     }
 }

@@ -218,5 +218,9 @@ impl Generator for Leaves {
         self.filters = bp;
         self.gl.land(self.gl.value + ls * c.frames as f32);
         self.gr.land(self.gr.value + rs * c.frames as f32);
+        // Noise has no hard peak: a guarantee for the extremes of the schema.
+        for v in out.iter_mut() {
+            *v = v.clamp(-0.9, 0.9);
+        }
     }
 }
