@@ -55,8 +55,6 @@ struct LiveLayer {
     wet: f32,
     /// Carries the focus pulse (when on).
     pulsed: bool,
-    /// Follows the calm breath (layers with their own swell, waves, keep it).
-    breathes: bool,
 }
 
 /// Calm's slow breathing swell on the scene's level: about six swells a minute once settled
@@ -238,7 +236,7 @@ impl Scene {
             } else {
                 f32::from_bits(l.user.load(Ordering::Relaxed)).clamp(0.0, 1.0)
             };
-            let target = l.cal * user * entry * if l.breathes { breath } else { 1.0 };
+            let target = l.cal * user * entry * breath;
             // User changes glide over ~50 ms (several blocks) instead of stepping.
             let next = l.gain.value + (target - l.gain.value) * (frames as f32 / (0.05 * self.sr)).min(1.0);
             // Gains as start + step * n (not accumulated), and the energy in eight partial sums,
@@ -546,7 +544,6 @@ pub fn build(plan: Plan<'_>) -> (Scene, SceneControl) {
                 } else {
                     pulse_layers.contains(&spec.name)
                 },
-            breathes: spec.kind != Kind::Waves,
         });
         slots.push(Slot {
             info: LayerInfo {
@@ -584,11 +581,9 @@ pub fn build(plan: Plan<'_>) -> (Scene, SceneControl) {
         space: Space::new(plan.pack.space.size, plan.pack.space.damping, sr),
         dc: DcBlock::new(DC_CUTOFF_HZ, sr),
         limiter: Limiter::new(CEILING, 0.15, sr),
-        breath: (outcome == Outcome::Calm).then(|| Breath {
-            phase: 0.25,
-            jitter: 1.0,
-            rng: Rng::new(plan.seed ^ 0xB4EA_7E),
-        }),
+        // Waves swell by themselves; a second, unrelated swell on top would blur both.
+        breath: (outcome == Outcome::Calm && !plan.layers.iter().any(|(s, _, _)| s.kind == Kind::Waves))
+            .then(|| Breath { phase: 0.25, jitter: 1.0, rng: Rng::new(plan.seed ^ 0xB4EA_7E) }),
         pulse: pulse_on.then(|| Pulse {
             osc: crate::dsp::osc::Sine::new(plan.pack.pulse.rate_hz, 0.0, sr),
             depth: plan.pack.pulse.depth,

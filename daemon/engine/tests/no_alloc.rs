@@ -11,8 +11,19 @@ static A: AllocDisabler = AllocDisabler;
 #[test]
 fn fill_never_allocates() {
     let packs = PackLibrary::builtin_only();
-    for outcome in Outcome::ALL {
-        for seed in 0..4 {
+    // Every built-in pack for each outcome it suits (so every layer kind runs), with the focus
+    // pulse on, plus seeded choices.
+    let mut cases: Vec<(Outcome, u64, Option<String>)> = Vec::new();
+    for info in packs.infos() {
+        for o in packs.get(&info.name).unwrap().outcomes.iter() {
+            cases.push((*o, 1, Some(info.name.clone())));
+        }
+    }
+    for o in Outcome::ALL {
+        cases.extend((0..2).map(|seed| (o, seed, None)));
+    }
+    for (outcome, seed, pack) in cases {
+        {
             let markers = Some((Markers { stress: 0.8, fatigue: 0.3, energy: 0.5 }, 0.7));
             let req = SceneRequest {
                 outcome,
@@ -21,9 +32,9 @@ fn fill_never_allocates() {
                 minutes: Some(0.2),
                 sample_rate: 48_000,
                 preset: None,
-                pack: None,
+                pack,
                 avoid: Vec::new(),
-                focus_pulse: false,
+                focus_pulse: true,
             };
             let (mut src, ctl) = build_scene(&req, &packs).unwrap();
             let mut buf = vec![0.0f32; 1024];

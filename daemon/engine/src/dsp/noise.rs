@@ -26,12 +26,12 @@ pub fn pink(b: &mut [f32; 3], w: f32) -> f32 {
     (b[0] + b[1] + b[2] + w * 0.1848) * 0.28
 }
 
-/// Brown: a leaky integrator, -6 dB/octave above ~30 Hz (flat below: nothing under hearing piles
+/// Brown: a leaky integrator, -6 dB/octave above ~40 Hz (flat below: nothing under hearing piles
 /// up to eat headroom or wander as an offset).
 #[inline(always)]
 pub fn brown(b: &mut [f32; 3], w: f32) -> f32 {
-    b[0] = b[0] * 0.996 + w * 0.0625;
-    b[0] * 2.26
+    b[0] = b[0] * 0.9948 + w * 0.0625;
+    b[0] * 2.57
 }
 
 /// Frames of white noise a layer generates ahead, per channel, before its per-sample loop.

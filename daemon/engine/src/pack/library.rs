@@ -13,6 +13,19 @@ const BUILTIN: &[(&str, &str)] = &[
     ("study", include_str!("../../../../packs/study/pack.toml")),
     ("night", include_str!("../../../../packs/night/pack.toml")),
     ("hearth", include_str!("../../../../packs/hearth/pack.toml")),
+    ("garden", include_str!("../../../../packs/garden/pack.toml")),
+    ("temple", include_str!("../../../../packs/temple/pack.toml")),
+    ("storm", include_str!("../../../../packs/storm/pack.toml")),
+    ("meadow", include_str!("../../../../packs/meadow/pack.toml")),
+    ("lagoon", include_str!("../../../../packs/lagoon/pack.toml")),
+    ("airflow", include_str!("../../../../packs/airflow/pack.toml")),
+    ("railway", include_str!("../../../../packs/railway/pack.toml")),
+    ("library", include_str!("../../../../packs/library/pack.toml")),
+    ("canopy", include_str!("../../../../packs/canopy/pack.toml")),
+    ("drift", include_str!("../../../../packs/drift/pack.toml")),
+    ("lullaby", include_str!("../../../../packs/lullaby/pack.toml")),
+    ("rainroof", include_str!("../../../../packs/rainroof/pack.toml")),
+    ("tide", include_str!("../../../../packs/tide/pack.toml")),
 ];
 
 struct Entry {
@@ -145,8 +158,15 @@ mod tests {
         for i in lib.infos() {
             assert_eq!(i.state, "loaded", "{:?}", i.error);
         }
+        // The palette the docs promise: at least 16 packs, 5 per outcome, 6 with music.
+        let packs: Vec<_> = lib.infos().into_iter().filter_map(|i| lib.get(&i.name)).collect();
+        assert!(packs.len() >= 16, "{} built-in packs", packs.len());
         for o in Outcome::ALL {
-            assert!(!lib.for_outcome(o).is_empty(), "no pack for {o}");
+            assert!(lib.for_outcome(o).len() >= 5, "{} packs for {o}", lib.for_outcome(o).len());
+        }
+        assert!(packs.iter().filter(|p| p.has_music()).count() >= 6);
+        for p in &packs {
+            assert!(!p.description.is_empty(), "{} has no description", p.name);
         }
     }
 }
