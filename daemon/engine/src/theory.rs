@@ -426,3 +426,93 @@ impl Conductor {
         self.prog[(i % PROGRESSION_LEN as u64) as usize]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctl(activity: f32) -> Control {
+        Control { activity, brightness: 0.5, sr: 48_000.0, frames: 128, mod_speed: 1.0, t: 0.0 }
+    }
+
+    /// Every chord of every mode is in the scale, has a perfect fifth over its root, and no two of
+    /// its tones a semitone apart (no minor second, no major seventh in any voicing).
+    #[test]
+    fn chords_are_consonant_and_diatonic() {
+        for mode in Mode::ALL {
+            for ninth in [false, true] {
+                let (set, n) = chords(mode, ninth);
+                assert!(n >= 3, "{mode:?}: {n} chords");
+                assert_eq!(set[0].root(), 0, "{mode:?}: the tonic chord comes first");
+                for c in &set[..n] {
+                    assert!(c.tones().iter().all(|t| mode.degrees().contains(t)), "{mode:?} {c:?}");
+                    assert!(c.has((c.root() + 7) % 12), "{mode:?} {c:?}: no fifth");
+                    for a in c.tones() {
+                        for b in c.tones() {
+                            assert!(!semitone_apart(*a, *b), "{mode:?} {c:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Through long progressions the upper voices hold common tones or move by step: no voice
+    /// moves more than a fourth, and on average about a tone or less.
+    #[test]
+    fn voice_leading_moves_little() {
+        for (i, mode) in Mode::ALL.into_iter().enumerate() {
+            let music = MusicSpec { modes: vec![mode], ..MusicSpec::default() };
+            let c = Conductor::new(&music, i as u64);
+            let key = c.key();
+            let (bass, upper) = ((key.tonic - 5, key.tonic + 6), (key.tonic + 7, key.tonic + 29));
+            let mut v = [key.tonic, key.tonic + 9, key.tonic + 14, key.tonic + 19, key.tonic + 24];
+            voice_lead(key, &c.chord_at(0), &v.clone(), bass, upper, &mut v);
+            let (mut moved, mut held, mut n) = (0, 0, 0);
+            for k in 1..64 {
+                let prev = v;
+                voice_lead(key, &c.chord_at(k), &prev, bass, upper, &mut v);
+                let chord = c.chord_at(k);
+                assert_eq!(key.pc(v[0]), chord.root(), "{mode:?}: bass not on the root");
+                for j in 1..5 {
+                    assert!(chord.has(key.pc(v[j])), "{mode:?}: {} not in {chord:?}", v[j]);
+                    let d = (v[j] - prev[j]).abs();
+                    assert!(d <= 5, "{mode:?}: a voice leapt {d} semitones");
+                    moved += d;
+                    held += usize::from(d == 0);
+                    n += 1;
+                }
+            }
+            let mean = moved as f32 / n as f32;
+            assert!(mean <= 2.0 && held * 5 >= n, "{mode:?}: mean motion {mean}, held {held}/{n}");
+        }
+    }
+
+    /// Two conductors with one seed, fed the same controls, agree on everything; the tonic is an
+    /// equal-tempered note inside the pack's range and the mode one the pack lists.
+    #[test]
+    fn conductors_agree_and_respect_the_pack() {
+        let music = MusicSpec {
+            modes: vec![Mode::Lydian, Mode::Aeolian],
+            tonic_hz: [98.0, 147.0],
+            chord_s: [8.0, 8.0],
+        };
+        for seed in 0..20 {
+            let (mut a, mut b) = (Conductor::new(&music, seed), Conductor::new(&music, seed));
+            let k = a.key();
+            assert!(music.modes.contains(&k.mode));
+            let hz = midi_to_hz(k.tonic as f32);
+            assert!((98.0..=147.0).contains(&hz), "tonic {hz}");
+            let mut changes = 0;
+            for i in 0..48_000 * 40 / 128 {
+                let c = ctl((i % 7) as f32 / 7.0);
+                let (x, y) = (a.advance(&c), b.advance(&c));
+                assert_eq!(x, y);
+                changes += usize::from(x);
+                assert_eq!(a.chord(), b.chord());
+            }
+            // 40 s at 8 s a chord.
+            assert_eq!(changes, 5);
+        }
+    }
+}

@@ -44,7 +44,7 @@ pub const PARAMS: &[ParamDef] = &[
 pub const CHOICES: &[ChoiceDef] =
     &[ChoiceDef { key: "instrument", options: &["pad", "glass"], default: "pad" }];
 
-/// Oscillators per voice: the detuned pair, then two upper harmonics.
+/// Most oscillators per voice: the detuned pair, then up to two upper harmonics.
 const PER_VOICE: usize = 4;
 /// Seconds a moving voice takes to fade out at a chord change.
 const RELEASE_S: f32 = 1.2;
@@ -66,6 +66,8 @@ enum Move {
 
 struct Voice {
     midi: i32,
+    /// `midi` in Hz (kept: the gains are worked out every block).
+    hz: f32,
     fade: f32,
     moving: Move,
     pans: [(f32, f32); PER_VOICE],
@@ -77,8 +79,9 @@ pub struct Harmony {
     key: Key,
     voices: Vec<Voice>,
     oscs: SineBank,
-    /// Harmonic number and weight of each oscillator of a voice.
+    /// Harmonic number and weight of each oscillator of a voice; the first `per` are used.
     partials: [(f32, f32); PER_VOICE],
+    per: usize,
     detune: f32,
     chorus: Drift,
     bass: (i32, i32),
@@ -107,12 +110,12 @@ impl Harmony {
         let bass = (key.tonic + octave - 5, key.tonic + octave + 6);
         let upper = (key.tonic + octave + 7, key.tonic + octave + 29);
         let detune = spec.fixed("detune_cents") / 1200.0 * if glass { 0.5 } else { 1.0 };
-        let partials = if glass {
-            [(1.0, 0.5), (1.0, 0.5), (2.0, 0.22), (3.0, 0.05)]
+        let (partials, per) = if glass {
+            ([(1.0, 0.5), (1.0, 0.5), (2.0, 0.22), (0.0, 0.0)], 3)
         } else {
-            [(1.0, 0.5), (1.0, 0.5), (2.0, 0.3), (3.0, 0.15)]
+            ([(1.0, 0.5), (1.0, 0.5), (2.0, 0.3), (3.0, 0.15)], 4)
         };
-        let top = midi_to_hz(upper.1 as f32) * 3.0 * (1.0 + detune);
+        let top = midi_to_hz(upper.1 as f32) * partials[per - 1].0 * (1.0 + detune);
         let half = half::qualifies(top, sr);
         let osc_sr = if half { sr / 2.0 } else { sr };
         // Start from a spread of virtual notes so the first voicing comes out of the same voice
@@ -124,8 +127,7 @@ impl Harmony {
         }
         let mut first = [0i32; MAX_VOICES];
         voice_lead(key, &conductor.chord(), &prev[..n], bass, upper, &mut first[..n]);
-        let oscs =
-            SineBank::new(n * PER_VOICE, (0..n * PER_VOICE).map(|_| rng.range(0.0, std::f32::consts::TAU)));
+        let oscs = SineBank::new(n * per, (0..n * per).map(|_| rng.range(0.0, std::f32::consts::TAU)));
         let voices = (0..n)
             .map(|i| {
                 // The bass sits in the middle; the upper voices alternate sides.
@@ -133,6 +135,7 @@ impl Harmony {
                     if i == 0 { 0.0 } else { rng.range(0.15, 0.5) * if i % 2 == 0 { 1.0 } else { -1.0 } };
                 Voice {
                     midi: first[i],
+                    hz: midi_to_hz(first[i] as f32),
                     fade: 0.0,
                     moving: Move::In,
                     pans: [pan_gains(pan - 0.35), pan_gains(pan + 0.35), pan_gains(pan), pan_gains(-pan)],
@@ -148,6 +151,7 @@ impl Harmony {
             voices,
             oscs,
             partials,
+            per,
             detune,
             chorus: Drift::new(rng.fork(98)),
             bass,
@@ -176,15 +180,16 @@ impl Harmony {
 
     fn retune(&mut self, i: usize, chorus: f32) {
         let f = midi_to_hz(self.voices[i].midi as f32);
+        self.voices[i].hz = f;
         // Half the spread in the bass: wide beating down there turns to a wobble, not width.
         let d = self.detune * chorus * if i == 0 { 0.5 } else { 1.0 };
-        for (k, &(h, _)) in self.partials.iter().enumerate() {
+        for (k, &(h, _)) in self.partials[..self.per].iter().enumerate() {
             let spread = match k {
                 0 => 1.0 - d,
                 1 => 1.0 + d,
                 _ => 1.0,
             };
-            self.oscs.set_freq(i * PER_VOICE + k, f * h * spread, self.osc_sr);
+            self.oscs.set_freq(i * self.per + k, f * h * spread, self.osc_sr);
         }
     }
 
@@ -266,12 +271,15 @@ impl Generator for Harmony {
             // Smoothstep of the fade: level changes start and end without a corner.
             let e = v.fade * v.fade * (3.0 - 2.0 * v.fade);
             let a = self.norm * e * breath;
-            let f0 = midi_to_hz(v.midi as f32);
-            for (k, &(h, w)) in self.partials.iter().enumerate() {
-                let x = f0 * h / fc;
-                let resp = 1.0 / (1.0 + x * x * x * x).sqrt();
+            let mut resp = 1.0;
+            for (k, &(h, w)) in self.partials[..self.per].iter().enumerate() {
+                // The detuned pair shares one response.
+                if k != 1 {
+                    let x = v.hz * h / fc;
+                    resp = 1.0 / (1.0 + x * x * x * x).sqrt();
+                }
                 let (pl, pr) = v.pans[k];
-                self.oscs.ramp_gain(i * PER_VOICE + k, a * w * resp * pl, a * w * resp * pr, osc_frames);
+                self.oscs.ramp_gain(i * self.per + k, a * w * resp * pl, a * w * resp * pr, osc_frames);
             }
         }
         let Some(h) = &mut self.half else {

@@ -350,7 +350,9 @@ impl Generator for Melody {
         self.now += dt;
         let Some(h) = &mut self.half else {
             out.fill(0.0);
-            self.voices.render_add(out);
+            for part in out.chunks_mut(half::PASS * 2) {
+                self.voices.render_add(part);
+            }
             clamp(out);
             return;
         };
