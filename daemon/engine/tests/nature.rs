@@ -475,6 +475,51 @@ fn rustle_follows_the_gusts() {
     assert!(rms_db(&grains) > rms_db(&b) - 25.0, "rustle inaudible");
 }
 
+/// Through a real scene (calibration, space, limiter): each layer alone, and all six together,
+/// come out near the scene's loudness target with headroom to spare. Event layers are calibrated
+/// on their first event, so they may sit some decibels off the target over a whole minute.
+#[test]
+fn scenes_of_the_new_layers_are_calibrated() {
+    use sonora_engine::Source;
+    use sonora_engine::arc::SessionArc;
+    let mut all = String::new();
+    for (i, (_, kind, params)) in layers_under_test().into_iter().enumerate() {
+        all.push_str(&format!("[[layers]]\nname = \"l{i}\"\nkind = \"{kind}\"\n[layers.params]\n{params}"));
+    }
+    let pack = |layers: &str| {
+        let text = format!("name = \"t\"\nversion = \"1\"\noutcomes = [\"calm\"]\n{layers}");
+        parse_manifest(&text, Path::new("t/pack.toml"), None).unwrap()
+    };
+    let mut cases: Vec<(String, sonora_engine::pack::Pack)> = vec![("all six".into(), pack(&all))];
+    for (label, kind, params) in layers_under_test() {
+        cases.push((
+            label.into(),
+            pack(&format!("[[layers]]\nname = \"l\"\nkind = \"{kind}\"\n[layers.params]\n{params}")),
+        ));
+    }
+    for (label, p) in &cases {
+        let arc = SessionArc::new(Outcome::Calm, None, Some(20.0), p.markers);
+        let layers = p.layers.iter().map(|l| (l, 1.0, false)).collect();
+        let (mut scene, _) = sonora_engine::scene::build(sonora_engine::scene::Plan {
+            pack: p,
+            layers,
+            arc,
+            seed: 4,
+            sample_rate: SR,
+            focus_pulse: false,
+        });
+        let mut x = vec![0.0f32; 60 * SR as usize * 2];
+        for chunk in x.chunks_mut(960) {
+            scene.fill(chunk);
+        }
+        let r = common::reference(&x);
+        println!("scene of {label:14}: {:.1} LUFS, sample peak {:.2}", r.integrated, r.sample_peak);
+        assert!(x.iter().all(|v| v.is_finite()), "{label}");
+        assert!((-32.0..-17.0).contains(&r.integrated), "{label}: {:.1} LUFS", r.integrated);
+        assert!(r.sample_peak < 0.9, "{label}: peak {}", r.sample_peak);
+    }
+}
+
 /// Render cost per output frame of each layer (release build; best of nine), beside existing
 /// kinds for reference (a busy machine inflates every figure alike).
 #[test]
@@ -485,6 +530,8 @@ fn cost() {
     // The busiest settings: a full dawn chorus, the densest rustle.
     all.push(("birds (chorus)", "birds", "density = [60.0, 60.0]\nspecies = 6\n"));
     all.push(("leaves (dense)", "leaves", "rustle = [800.0, 800.0]\n"));
+    // A fan bright enough to need the full rate.
+    all.push(("fan (bright)", "machine", "type = \"fan\"\ncutoff_hz = [1200.0, 3000.0]\n"));
     for (label, kind, params) in all {
         let s = spec(kind, params);
         let mut best = f64::MAX;
