@@ -551,3 +551,37 @@ fn cost() {
         println!("{kind} [{}]: {best:.2} ns/frame", params.replace('\n', ", "));
     }
 }
+
+/// Levels the scene's calibration can work with: the pad around -20 dBFS RMS, the melody's
+/// notes (the loudest tenth of 100 ms windows: a sparse line is mostly rest) within -40..-15 dBFS
+/// in every register, nothing near full scale.
+#[test]
+fn levels_sit_in_range() {
+    let rms =
+        |x: &[f32]| 20.0 * (x.iter().map(|v| (v * v) as f64).sum::<f64>() / x.len() as f64).sqrt().log10();
+    let mut report = String::new();
+    for (kind, params) in [
+        ("harmony", "instrument = \"pad\""),
+        ("harmony", "instrument = \"glass\""),
+        ("melody", "instrument = \"bell\""),
+        ("melody", "instrument = \"pluck\""),
+        ("melody", "instrument = \"glass\""),
+        ("melody", "instrument = \"pluck\"\nregister_hz = 1200.0"),
+        ("melody", "instrument = \"bell\"\nregister_hz = 150.0"),
+    ] {
+        let p = pack(kind, params, "");
+        let x = render(&p, &ctx(&p, Outcome::Calm, None, 3), 3, 40.0, calm(40.0));
+        let mut w: Vec<f64> = x.chunks(9600).map(rms).collect();
+        w.sort_by(|a, b| b.total_cmp(a));
+        let (all, loud) = (rms(&x), w[w.len() / 10]);
+        let peak = x.iter().fold(0.0f32, |a, v| a.max(v.abs()));
+        report.push_str(&format!(
+            "{kind} [{}]: {all:.1} dBFS, notes {loud:.1} dBFS, peak {peak:.2}; ",
+            params.replace('\n', ", ")
+        ));
+        let (lo, hi) = if kind == "harmony" { (-26.0, -12.0) } else { (-40.0, -15.0) };
+        let level = if kind == "harmony" { all } else { loud };
+        assert!((lo..hi).contains(&level) && peak < 0.7, "{kind} {params}: {level:.1} dBFS, peak {peak}");
+    }
+    println!("{report}");
+}

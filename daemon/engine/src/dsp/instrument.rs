@@ -90,6 +90,8 @@ struct Voice {
     n: usize,
     w: usize,
     ap_a: f32,
+    /// Loop filter weight of the previous sample (0.5 = the plain average).
+    damp: f32,
     ap_x1: f32,
     ap_y1: f32,
     lp_x1: f32,
@@ -224,12 +226,25 @@ impl Voices {
             }
             Timbre::Pluck => {
                 let period = sr / freq;
-                let n = ((period - 0.6).floor() as usize).clamp(1, self.cap - 1);
                 let w = TAU * freq / sr;
-                // The loop is n samples, plus exactly half a sample from the averaging filter,
-                // plus the allpass's phase delay at the fundamental: tune the allpass so the
-                // whole loop is one period (a few iterations of the exact phase delay).
-                let want = period - n as f32 - 0.5;
+                let per_trip = 10f32.powf(-3.0 * period / (t60 * sr));
+                // The loop filter (1 - S) + S z^-1 does the damping: S = 0.5 (the classic
+                // average) for low notes; for high ones, whose many trips a second would make
+                // even that average kill them in a moment, the S that gives the fundamental
+                // exactly its T60, solved from |H|^2 = 1 - 2 S (1 - S) (1 - cos w). Upper
+                // harmonics always die faster, which is what makes it a string.
+                let q = (1.0 - (per_trip / 0.9999).min(1.0).powi(2)) / (2.0 * (1.0 - w.cos())).max(1e-9);
+                let damp = if q >= 0.25 { 0.5 } else { 0.5 * (1.0 - (1.0 - 4.0 * q).max(0.0).sqrt()) };
+                let (ws, wc) = w.sin_cos();
+                let h_re = 1.0 - damp + damp * wc;
+                let h_im = damp * ws;
+                let h = (h_re * h_re + h_im * h_im).sqrt().max(0.1);
+                let lp_delay = h_im.atan2(h_re) / w;
+                // The loop is n samples, plus the loop filter's and the allpass's phase delays
+                // at the fundamental: tune the allpass so the whole loop is one period (a few
+                // iterations of its exact phase delay).
+                let n = ((period - lp_delay - 0.1).floor() as usize).clamp(1, self.cap - 1);
+                let want = period - n as f32 - lp_delay;
                 let mut d = want;
                 let mut a = 0.0;
                 for _ in 0..4 {
@@ -239,13 +254,13 @@ impl Voices {
                 v.n = n;
                 v.w = n;
                 v.ap_a = a;
-                let per_trip = 10f32.powf(-3.0 * period / (t60 * sr));
-                v.loss = (per_trip / (0.5 * w).cos().max(0.1)).clamp(0.0, 0.99995);
+                v.damp = damp;
+                v.loss = (per_trip / h).clamp(0.0, 0.99995);
                 // Excitation: one period of noise, low-passed relative to the note (so `tone`
                 // means the same number of strong harmonics in every register), without DC,
-                // scaled to the note's peak.
+                // scaled by its RMS so high and low notes start equally loud.
                 let line = &mut self.lines[i * self.cap..(i + 1) * self.cap];
-                let k = 1.0 - (-TAU * freq * (1.5 + 8.0 * tone) / sr).exp();
+                let k = 1.0 - (-TAU * freq * (1.0 + 5.0 * tone) / sr).exp();
                 let mut y = 0.0;
                 let mut sum = 0.0;
                 for s in line[..n].iter_mut() {
@@ -254,9 +269,10 @@ impl Voices {
                     sum += y;
                 }
                 let mean = sum / n as f32;
-                let peak = line[..n].iter().fold(0.0f32, |m, s| m.max((s - mean).abs())).max(1e-6);
+                let ms = line[..n].iter().map(|s| (s - mean) * (s - mean)).sum::<f32>() / n as f32;
+                let g = 0.5 * amp / ms.sqrt().max(1e-6);
                 for s in line[..n].iter_mut() {
-                    *s = (*s - mean) * amp / peak;
+                    *s = ((*s - mean) * g).clamp(-amp, amp);
                 }
             }
         }
@@ -301,12 +317,12 @@ impl Voices {
                         continue;
                     }
                     let (gl, gr, step) = (v.gl, v.gr, v.env_step);
-                    let (n, a, loss) = (v.n, v.ap_a, v.loss);
+                    let (n, a, loss, damp) = (v.n, v.ap_a, v.loss, v.damp);
                     let (mut env, mut w, mut x1, mut ax1, mut ay1) = (v.env, v.w, v.lp_x1, v.ap_x1, v.ap_y1);
                     for f in out.chunks_exact_mut(2) {
                         let r = if w >= n { w - n } else { w + cap - n };
                         let x = line[r];
-                        let lp = 0.5 * (x + x1);
+                        let lp = x + damp * (x1 - x);
                         x1 = x;
                         let ap = a * lp + ax1 - a * ay1;
                         ax1 = lp;
