@@ -3,9 +3,11 @@
 //!
 //! Each voice is a detuned pair of sines (spread left and right: the beating is the chorus) plus
 //! two upper harmonics, shaped by a slowly drifting low-pass. At a chord change the voices are
-//! led to the nearest notes of the new chord: common tones hold, the others fade out together,
-//! retune in silence and fade back in one after another. Old and new notes never overlap, so a
-//! change never smears into a semitone clash, and every level moves along per-block ramps, so
+//! led to the nearest notes of the new chord: common tones hold, upper voices moving by a step
+//! glide there (dipping a little on the way, so the pad never gaps), and the rest (the bass, any
+//! wider move) fade out together, retune in silence and fade back in one after another. A voice
+//! never sounds its old and new note at once, so a change cannot smear into a semitone clash
+//! beyond the passing pitches of a glide, and every level moves along per-block ramps, so
 //! nothing clicks.
 //!
 //! `instrument`: "pad" (default; warm: harmonics 2 and 3 well up) or "glass" (an octave higher,
@@ -54,9 +56,20 @@ const STAGGER_S: f32 = 0.35;
 /// first two seconds, and the daemon's crossfade already gives the entrance its softness.
 const FIRST_ATTACK_S: f32 = 0.12;
 
+/// Widest step (semitones) an upper voice glides rather than fading out and in.
+const GLIDE_MAX: i32 = 2;
+/// How far a gliding voice dips mid-way, so the passing pitches stay in the background.
+const GLIDE_DIP: f32 = 0.3;
+
 #[derive(Clone, Copy, PartialEq)]
 enum Move {
     Steady,
+    /// Sliding from `from` Hz to its new note, `pos` 0..1 of the way: the voice keeps
+    /// sounding, so a chord whose voices move by step changes without a gap.
+    Glide {
+        from: f32,
+        pos: f32,
+    },
     /// Fading out; retunes to the MIDI note once every moving voice is silent.
     Out(i32),
     /// Silent at the new note, coming back in after this many seconds.
@@ -178,9 +191,9 @@ impl Harmony {
         self.key
     }
 
+    /// Sets voice `i`'s oscillators to its current `hz`.
     fn retune(&mut self, i: usize, chorus: f32) {
-        let f = midi_to_hz(self.voices[i].midi as f32);
-        self.voices[i].hz = f;
+        let f = self.voices[i].hz;
         // Half the spread in the bass: wide beating down there turns to a wobble, not width.
         let d = self.detune * chorus * if i == 0 { 0.5 } else { 1.0 };
         for (k, &(h, _)) in self.partials[..self.per].iter().enumerate() {
@@ -205,8 +218,15 @@ impl Harmony {
         }
         let mut next = [0i32; MAX_VOICES];
         voice_lead(self.key, &self.conductor.chord(), &prev[..n], self.bass, self.upper, &mut next[..n]);
-        for (v, &target) in self.voices.iter_mut().zip(&next) {
-            if target != v.midi || matches!(v.moving, Move::Out(_) | Move::Waiting(_)) {
+        for (i, (v, &target)) in self.voices.iter_mut().zip(&next).enumerate() {
+            let sounding = matches!(v.moving, Move::Steady | Move::Glide { .. });
+            if sounding && target == v.midi {
+                continue;
+            }
+            if sounding && i > 0 && (target - v.midi).abs() <= GLIDE_MAX {
+                v.moving = Move::Glide { from: v.hz, pos: 0.0 };
+                v.midi = target;
+            } else if target != v.midi || !matches!(v.moving, Move::In) {
                 v.moving = Move::Out(target);
             }
         }
@@ -226,20 +246,32 @@ impl Generator for Harmony {
         // and come back, one after another.
         let releasing = self.voices.iter().any(|v| matches!(v.moving, Move::Out(_)) && v.fade > 0.0);
         let attack_s = if self.first { FIRST_ATTACK_S } else { self.attack.at(c) };
+        let glide_s = (0.5 * attack_s).max(0.4);
         let mut order = 0.0;
         let chorus = 0.6 + 0.8 * self.chorus.step(mdt, 0.05);
         self.blocks = self.blocks.wrapping_add(1);
+        let mut retune = [false; MAX_VOICES];
         for i in 0..self.voices.len() {
             let v = &mut self.voices[i];
             match v.moving {
                 Move::Steady => {}
+                Move::Glide { from, pos } => {
+                    let pos = (pos + dt / glide_s).min(1.0);
+                    let e = pos * pos * (3.0 - 2.0 * pos);
+                    v.hz = from * (midi_to_hz(v.midi as f32) / from).powf(e);
+                    v.moving = if pos >= 1.0 { Move::Steady } else { Move::Glide { from, pos } };
+                    // Retuning costs a few sines per oscillator: every fourth block (~10 ms,
+                    // a cent or two of a step) is smooth enough.
+                    retune[i] = pos >= 1.0 || self.blocks.is_multiple_of(4);
+                }
                 Move::Out(target) => {
                     v.fade = (v.fade - dt / RELEASE_S).max(0.0);
                     if !releasing && v.fade <= 0.0 {
                         v.midi = target;
+                        v.hz = midi_to_hz(target as f32);
                         v.moving = Move::Waiting(order * STAGGER_S);
                         order += 1.0;
-                        self.retune(i, chorus);
+                        retune[i] = true;
                     }
                 }
                 Move::Waiting(w) => {
@@ -258,8 +290,9 @@ impl Generator for Harmony {
         }
         // The chorus: the detuned pairs' spread wanders a little (retuning keeps phase, so it
         // is smooth); every 16 blocks is plenty for a drift this slow.
-        if self.blocks.is_multiple_of(16) {
-            for i in 0..self.voices.len() {
+        let all = self.blocks.is_multiple_of(16);
+        for i in 0..self.voices.len() {
+            if all || retune[i] {
                 self.retune(i, chorus);
             }
         }
@@ -269,7 +302,10 @@ impl Generator for Harmony {
         for (i, v) in self.voices.iter_mut().enumerate() {
             let breath = 1.0 - self.breath_depth * v.breath.step(mdt, rate);
             // Smoothstep of the fade: level changes start and end without a corner.
-            let e = v.fade * v.fade * (3.0 - 2.0 * v.fade);
+            let mut e = v.fade * v.fade * (3.0 - 2.0 * v.fade);
+            if let Move::Glide { pos, .. } = v.moving {
+                e *= 1.0 - GLIDE_DIP * (std::f32::consts::PI * pos).sin();
+            }
             let a = self.norm * e * breath;
             let mut resp = 1.0;
             for (k, &(h, w)) in self.partials[..self.per].iter().enumerate() {
