@@ -6,9 +6,9 @@
 //!
 //! These play in focus scenes, so nothing may pull attention: every modulation is a few percent,
 //! the hum sits some 25 dB under the air, and the train's clacks are regular (a rhythm the ear
-//! stops noticing) and low-passed so they thud rather than tick. At the default cutoffs all three
-//! stay under an eighth of the output rate (a fan's air is mostly below a few kilohertz) and are
-//! computed at half rate (see [`crate::dsp::half`]).
+//! stops noticing) and low-passed so they thud rather than tick. All three are computed at half
+//! rate (see [`crate::dsp::half`]): room and train at any cutoff that stays under an eighth of
+//! the output rate, the fan always.
 
 use super::{Control, Generator, Param, SceneCtx};
 use crate::dsp::filter::{OnePole, Svf, SvfPair};
@@ -113,8 +113,11 @@ impl Machine {
         };
         let cutoff = spec.param("cutoff_hz");
         let top = cutoff.rest.max(cutoff.lively) * ty.cutoff_scale() * 1.3 * 2.0;
-        // Clacks are low-passed at 700 Hz; the top of their band is well inside this.
-        let half = half::qualifies(top.max(2500.0), sr);
+        // Clacks are low-passed at 700 Hz; the top of their band is well inside this. A fan is
+        // always computed at half rate (from 32 kHz up): its air is noise, so what half rate
+        // gives up at bright settings (the top octave, and images mirrored about a quarter of the
+        // output rate) is only a little more or less hiss above 12 kHz, with no tone to betray it.
+        let half = half::qualifies(top.max(2500.0), sr) || (ty == Type::Fan && sr >= 32_000.0);
         let rate = if half { sr / 2.0 } else { sr };
         let hum_hz = spec.fixed("hum_hz");
         let hl = spec.fixed("hum_level");
