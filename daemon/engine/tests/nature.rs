@@ -130,6 +130,7 @@ fn layers_under_test() -> Vec<(&'static str, &'static str, &'static str)> {
         ("leaves", "leaves", ""),
         ("machine/room", "machine", "type = \"room\"\n"),
         ("machine/fan", "machine", "type = \"fan\"\n"),
+        ("machine/fan hi", "machine", "type = \"fan\"\ncutoff_hz = [1200.0, 3000.0]\n"),
         ("machine/train", "machine", "type = \"train\"\n"),
         ("bowl", "bowl", "interval_s = [25.0, 20.0]\n"),
         ("deep", "deep", ""),
@@ -475,9 +476,9 @@ fn rustle_follows_the_gusts() {
     assert!(rms_db(&grains) > rms_db(&b) - 25.0, "rustle inaudible");
 }
 
-/// Through a real scene (calibration, space, limiter): each layer alone, and all six together,
-/// come out near the scene's loudness target with headroom to spare. Event layers are calibrated
-/// on their first event, so they may sit some decibels off the target over a whole minute.
+/// Through a real scene (calibration, space, limiter): each layer alone (30 s), and all six
+/// together (60 s), come out near the scene's loudness target with headroom to spare. Event layers are calibrated
+/// on their first event, so they may sit some decibels off the target over a whole render.
 #[test]
 fn scenes_of_the_new_layers_are_calibrated() {
     use sonora_engine::Source;
@@ -508,7 +509,8 @@ fn scenes_of_the_new_layers_are_calibrated() {
             sample_rate: SR,
             focus_pulse: false,
         });
-        let mut x = vec![0.0f32; 60 * SR as usize * 2];
+        let secs = if label == "all six" { 60 } else { 30 };
+        let mut x = vec![0.0f32; secs * SR as usize * 2];
         for chunk in x.chunks_mut(960) {
             scene.fill(chunk);
         }
@@ -530,8 +532,6 @@ fn cost() {
     // The busiest settings: a full dawn chorus, the densest rustle.
     all.push(("birds (chorus)", "birds", "density = [60.0, 60.0]\nspecies = 6\n"));
     all.push(("leaves (dense)", "leaves", "rustle = [800.0, 800.0]\n"));
-    // A fan bright enough to need the full rate.
-    all.push(("fan (bright)", "machine", "type = \"fan\"\ncutoff_hz = [1200.0, 3000.0]\n"));
     for (label, kind, params) in all {
         let s = spec(kind, params);
         let mut best = f64::MAX;
