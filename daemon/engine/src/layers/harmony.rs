@@ -251,8 +251,7 @@ impl Generator for Harmony {
         let chorus = 0.6 + 0.8 * self.chorus.step(mdt, 0.05);
         self.blocks = self.blocks.wrapping_add(1);
         let mut retune = [false; MAX_VOICES];
-        for i in 0..self.voices.len() {
-            let v = &mut self.voices[i];
+        for (v, retune) in self.voices.iter_mut().zip(retune.iter_mut()) {
             match v.moving {
                 Move::Steady => {}
                 Move::Glide { from, pos } => {
@@ -262,7 +261,7 @@ impl Generator for Harmony {
                     v.moving = if pos >= 1.0 { Move::Steady } else { Move::Glide { from, pos } };
                     // Retuning costs a few sines per oscillator: every fourth block (~10 ms,
                     // a cent or two of a step) is smooth enough.
-                    retune[i] = pos >= 1.0 || self.blocks.is_multiple_of(4);
+                    *retune = pos >= 1.0 || self.blocks.is_multiple_of(4);
                 }
                 Move::Out(target) => {
                     v.fade = (v.fade - dt / RELEASE_S).max(0.0);
@@ -271,7 +270,7 @@ impl Generator for Harmony {
                         v.hz = midi_to_hz(target as f32);
                         v.moving = Move::Waiting(order * STAGGER_S);
                         order += 1.0;
-                        retune[i] = true;
+                        *retune = true;
                     }
                 }
                 Move::Waiting(w) => {
@@ -291,8 +290,8 @@ impl Generator for Harmony {
         // The chorus: the detuned pairs' spread wanders a little (retuning keeps phase, so it
         // is smooth); every 16 blocks is plenty for a drift this slow.
         let all = self.blocks.is_multiple_of(16);
-        for i in 0..self.voices.len() {
-            if all || retune[i] {
+        for (i, &r) in retune.iter().enumerate().take(self.voices.len()) {
+            if all || r {
                 self.retune(i, chorus);
             }
         }
