@@ -7,10 +7,12 @@ pub mod bank;
 pub mod filter;
 pub mod half;
 pub mod instrument;
+pub mod limiter;
 pub mod mod_source;
 pub mod noise;
 pub mod osc;
 pub mod rng;
+pub mod space;
 
 /// Equal-power pan gains for `pan` in -1 (left) ..= 1 (right).
 #[inline]
