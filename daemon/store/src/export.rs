@@ -77,12 +77,14 @@ impl Store {
         Ok(())
     }
 
-    /// Writes everything as one JSON object: `{"checkins": [CheckinRow...], "sessions": [SessionRow...]}`,
+    /// Writes everything as one JSON object: `{"checkins": [CheckinRow...], "sessions": [SessionRow...],
+    /// "learner": {model, reset_after, updated_at} or null}`,
     /// oldest first, pretty-printed so a person can read it.
     pub fn export_json<W: Write>(&self, mut w: W) -> Result<(), StoreError> {
         let doc = serde_json::json!({
             "checkins": self.checkins(None)?,
             "sessions": self.sessions(None)?,
+            "learner": self.learner_export()?,
         });
         serde_json::to_writer_pretty(&mut w, &doc).map_err(std::io::Error::from)?;
         writeln!(w)?;

@@ -18,11 +18,13 @@
 
 mod error;
 mod export;
+mod learner;
 mod sparkline;
 
 pub use error::StoreError;
 pub use export::CSV_FEATURES;
 pub use jiff::Timestamp;
+pub use learner::{LearnRow, SessionScene};
 pub use sparkline::{sparkline, sparkline_range};
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
@@ -75,6 +77,22 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX sessions_started_unix ON sessions(started_unix);
      CREATE INDEX checkins_session ON checkins(session_id);
      CREATE INDEX sessions_checkin ON sessions(checkin_id);",
+    // v3 (issue 15, learning from ratings): what each session played and why, the check-in taken at
+    // its end, whether it still owes a "did that help?" question, and the learner's model. Older
+    // sessions keep nulls in the new columns and are simply not used for learning.
+    "ALTER TABLE sessions ADD COLUMN pack TEXT;                 -- the pack that played
+     ALTER TABLE sessions ADD COLUMN layers TEXT;               -- JSON [{name, volume, muted}] at the start
+     ALTER TABLE sessions ADD COLUMN seed TEXT;                 -- the scene seed (u64, decimal)
+     ALTER TABLE sessions ADD COLUMN time_bucket TEXT;          -- morning/afternoon/evening/night, local
+     ALTER TABLE sessions ADD COLUMN choice TEXT;               -- learned, rotation or explicit
+     ALTER TABLE sessions ADD COLUMN close_checkin_id INTEGER REFERENCES checkins(id) ON DELETE SET NULL;
+     ALTER TABLE sessions ADD COLUMN ask_rating INTEGER;        -- 1: ask 'did that help?' next time
+     CREATE TABLE learner (
+         id          INTEGER PRIMARY KEY CHECK (id = 1),
+         model       TEXT    NOT NULL,               -- JSON, the learner's current model
+         reset_after INTEGER NOT NULL DEFAULT 0,     -- sessions up to this id are not learned from
+         updated_at  TEXT    NOT NULL
+     );",
 ];
 
 /// The schema version this build writes.
@@ -171,6 +189,24 @@ pub struct SessionRow {
     pub source: SessionSource,
     pub rating: Option<u8>,
     pub checkin_id: Option<i64>,
+    /// The pack that played (null for sessions recorded before schema v3 or without sound).
+    #[serde(default)]
+    pub pack: Option<String>,
+    /// The layers and their volumes at the start (JSON array), when known.
+    #[serde(default)]
+    pub layers: Option<serde_json::Value>,
+    /// The scene seed, as decimal text (a u64 does not fit every JSON reader).
+    #[serde(default)]
+    pub seed: Option<String>,
+    /// morning, afternoon, evening or night (local time when it started).
+    #[serde(default)]
+    pub time_bucket: Option<String>,
+    /// How the pack was chosen: learned, rotation or explicit.
+    #[serde(default)]
+    pub choice: Option<String>,
+    /// The check-in taken when it ended, if any.
+    #[serde(default)]
+    pub close_checkin_id: Option<i64>,
 }
 
 /// How much a forget removed.
@@ -439,7 +475,7 @@ impl Store {
             .map_err(|e| self.err(e))?;
         let id = id.ok_or(StoreError::NoSession)?;
         self.conn
-            .execute("UPDATE sessions SET rating = ?1 WHERE id = ?2", params![rating, id])
+            .execute("UPDATE sessions SET rating = ?1, ask_rating = NULL WHERE id = ?2", params![rating, id])
             .map_err(|e| self.err(e))?;
         Ok(id)
     }
@@ -532,7 +568,7 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT id, started_at, ended_at, outcome, planned_minutes, actual_s, stopped_early, source,
-                        rating, checkin_id
+                        rating, checkin_id, pack, layers, seed, time_bucket, choice, close_checkin_id
                  FROM sessions WHERE started_unix >= ?1 ORDER BY started_unix ASC, id ASC",
             )
             .map_err(|e| self.err(e))?;
@@ -549,6 +585,12 @@ impl Store {
                     source: parse_source(&r.get::<_, String>(7)?, 7)?,
                     rating: r.get(8)?,
                     checkin_id: r.get(9)?,
+                    pack: r.get(10)?,
+                    layers: r.get::<_, Option<String>>(11)?.and_then(|j| serde_json::from_str(&j).ok()),
+                    seed: r.get(12)?,
+                    time_bucket: r.get(13)?,
+                    choice: r.get(14)?,
+                    close_checkin_id: r.get(15)?,
                 })
             })
             .map_err(|e| self.err(e))?;
@@ -578,8 +620,9 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// Deletes every check-in and session, then purges them from the file (see [`Store::purge`]).
+    /// Deletes every check-in and session and the learner's model, then purges them from the file (see [`Store::purge`]).
     pub fn forget_all(&self) -> Result<ForgetReport, StoreError> {
+        self.conn.execute("DELETE FROM learner", []).map_err(|e| self.err(e))?;
         self.forget_where(i64::MAX)
     }
 

@@ -377,7 +377,8 @@ fn export_csv_and_json_shapes() {
     let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
     let mut keys: Vec<&String> = v.as_object().unwrap().keys().collect();
     keys.sort();
-    assert_eq!(keys, ["checkins", "sessions"]);
+    assert_eq!(keys, ["checkins", "learner", "sessions"]);
+    assert_eq!(v["learner"], serde_json::Value::Null, "no model before anything was learned");
     assert_eq!(v["checkins"].as_array().unwrap().len(), 2);
     let sess = &v["sessions"][0];
     assert_eq!(sess["id"], sid);
