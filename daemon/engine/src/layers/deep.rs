@@ -7,7 +7,7 @@
 //! jittered around `tide_s`, so no two are the same length.
 
 use super::{Control, Generator, Param, SceneCtx};
-use crate::dsp::filter::{OnePole, Svf, SvfPair};
+use crate::dsp::filter::{Svf, SvfPair};
 use crate::dsp::half::{self, HalfRate};
 use crate::dsp::mod_source::{Drift, Ramp};
 use crate::dsp::noise::{self, Color, Noise};
@@ -26,19 +26,21 @@ pub const PARAMS: &[ParamDef] = &[
     def("width", 0.0, 1.0, 0.85, 0.85, F, false),
 ];
 
-/// High-pass corner (Hz), two poles. Brown noise carries sub-audio wander, and even the content just
-/// above the corner moves a 10 s mean by about its amplitude / (pi f 10 s): a lower corner lets
-/// the bed's mean drift measurably off zero.
-const HP_HZ: f32 = 45.0;
+/// High-pass corner (Hz; two-pole, Butterworth). Not lower: a 10 s mean of band noise strays from
+/// zero by about its RMS / (pi f 10 s) for content at f, so a bed whose energy sat at 40 Hz would
+/// wander a 10 s mean past 1e-4 of full scale (measured over sliding windows); from 70 Hz it stays
+/// near half that. What goes is sub-bass most speakers cannot play.
+const HP_HZ: f32 = 70.0;
 /// Where the brown noise's integrator stops rising (see [`leaky_brown`]).
-const LEAK_HZ: f32 = 40.0;
-/// Output level: about -20 dBFS RMS at the default cutoffs.
-const LEVEL: f32 = 0.5;
+const LEAK_HZ: f32 = 60.0;
+/// Output level: about -24..-21 dBFS RMS from dark to bright (a little under the usual -20 so the
+/// 10 s means keep their margin; the scene calibrates loudness anyway).
+const LEVEL: f32 = 0.4;
 
 /// Brown noise (the shared [`noise::brown`]'s slope and level) whose integrator leaks below
 /// `leak`'s corner: flat down there instead of rising. With the two-pole high-pass after it, the
-/// sub-audio region then carries too little to move a 10 s mean; a plain integrator's 1/f^2
-/// would exactly cancel the high-pass's f^4 as far as that mean is concerned.
+/// region below the corner then carries too little to move a 10 s mean; a plain integrator's
+/// 1/f^2 would cancel the high-pass's f^4 as far as that mean is concerned.
 #[inline(always)]
 fn leaky_brown(b: &mut [f32; 3], w: f32, leak: f32) -> f32 {
     b[0] = leak * b[0] + 0.1 * w;
@@ -48,10 +50,8 @@ fn leaky_brown(b: &mut [f32; 3], w: f32, leak: f32) -> f32 {
 pub struct Deep {
     l: Noise,
     r: Noise,
-    hpl: OnePole,
-    hpr: OnePole,
-    hpl2: OnePole,
-    hpr2: OnePole,
+    hpl: Svf,
+    hpr: Svf,
     fl: Svf,
     fr: Svf,
     pair: SvfPair,
@@ -82,10 +82,8 @@ impl Deep {
         Deep {
             l: Noise::new(Color::Brown, rng.fork(1)),
             r: Noise::new(Color::Brown, rng.fork(2)),
-            hpl: OnePole::new(HP_HZ, rate),
-            hpr: OnePole::new(HP_HZ, rate),
-            hpl2: OnePole::new(HP_HZ, rate),
-            hpr2: OnePole::new(HP_HZ, rate),
+            hpl: Svf::new(HP_HZ, 0.707, rate),
+            hpr: Svf::new(HP_HZ, 0.707, rate),
             fl: Svf::new(200.0, 0.7, rate),
             fr: Svf::new(200.0, 0.7, rate),
             pair: SvfPair::default(),
@@ -110,7 +108,7 @@ impl Deep {
         const SUB: usize = noise::SUB;
         let mut pair = self.pair;
         pair.set(&self.fl, &self.fr);
-        let (mut hl, mut hr, mut hl2, mut hr2) = (self.hpl, self.hpr, self.hpl2, self.hpr2);
+        let (mut hl, mut hr) = (self.hpl, self.hpr);
         let (mut cl, mut cr) = (*self.l.state(), *self.r.state());
         let (side, mid) = (self.side, self.mid);
         let leak = (-std::f32::consts::TAU * LEAK_HZ / self.rate).exp();
@@ -121,8 +119,8 @@ impl Deep {
             Noise::white_pair(&mut self.l, &mut self.r, &mut a[..n], &mut b[..n]);
             for (i, f) in part.chunks_exact_mut(2).enumerate() {
                 let g = g0 + step * (off + i + 1) as f32;
-                let x = hl2.hp(hl.hp(leaky_brown(&mut cl, a[i], leak)));
-                let y = hr2.hp(hr.hp(leaky_brown(&mut cr, b[i], leak)));
+                let x = hl.tick(leaky_brown(&mut cl, a[i], leak)).hp;
+                let y = hr.tick(leaky_brown(&mut cr, b[i], leak)).hp;
                 let [l, r] = pair.lp([x, side * y + mid * x]);
                 f[0] = l * g;
                 f[1] = r * g;
@@ -130,7 +128,7 @@ impl Deep {
             off += n;
         }
         self.pair = pair;
-        (self.hpl, self.hpr, self.hpl2, self.hpr2) = (hl, hr, hl2, hr2);
+        (self.hpl, self.hpr) = (hl, hr);
         (*self.l.state(), *self.r.state()) = (cl, cr);
     }
 }
