@@ -12,7 +12,7 @@
 //! bed after it, and sets the level from that rather than from the bed alone.
 
 use super::{Control, Generator, Param, SceneCtx};
-use crate::dsp::filter::{OnePole, Svf, SvfPair};
+use crate::dsp::filter::{Svf, SvfPair};
 use crate::dsp::half::{self, HalfRate};
 use crate::dsp::mod_source::{Drift, Ramp};
 use crate::dsp::noise::{self, Color, Noise};
@@ -32,9 +32,23 @@ pub const PARAMS: &[ParamDef] = &[
 ];
 
 const MAX_SUB: usize = 6;
-/// High-pass corner (Hz), two poles, against the sub-audio wander of brown noise: one pole leaves
-/// enough to read as DC over ten seconds next to a quiet bed.
-const HP_HZ: f32 = 32.0;
+/// High-pass corner (Hz; two-pole, Butterworth). A 10 s mean of band noise strays from zero by
+/// about its RMS / (pi f 10 s) for content at f: rolls with their energy at 30 Hz would move it
+/// past 1e-4 of full scale; from 45 Hz they stay near half that.
+const HP_HZ: f32 = 45.0;
+/// Pole of the brown noise's integrator: it stops rising below about 35 Hz at 24 kHz (the half
+/// rate of a 48 kHz output; proportionally elsewhere, as [`noise::brown`]'s fixed pole does), so
+/// that below the high-pass there is too little left to matter (a plain integrator's 1/f^2 would
+/// cancel the high-pass's f^4 there). A constant, not computed from the rate: with a run-time
+/// pole the loop compiled to code twice as slow.
+const LEAK: f32 = 0.9909;
+
+/// Brown noise ([`noise::brown`]'s slope and level above `leak`'s corner), flat below it.
+#[inline(always)]
+fn leaky_brown(b: &mut [f32; 3], w: f32, leak: f32) -> f32 {
+    b[0] = leak * b[0] + 0.1 * w;
+    b[0]
+}
 /// The continuous bed relative to a roll's peak.
 const BED: f32 = 0.07;
 /// Overall scale: unit envelope on the filtered noise lands near -17 dBFS RMS, and the rare
@@ -69,10 +83,8 @@ impl SubRoll {
 pub struct Thunder {
     l: Noise,
     r: Noise,
-    hpl: OnePole,
-    hpr: OnePole,
-    hpl2: OnePole,
-    hpr2: OnePole,
+    hpl: Svf,
+    hpr: Svf,
     fl: Svf,
     fr: Svf,
     pair: SvfPair,
@@ -103,10 +115,8 @@ impl Thunder {
         Thunder {
             l: Noise::new(Color::Brown, rng.fork(1)),
             r: Noise::new(Color::Brown, rng.fork(2)),
-            hpl: OnePole::new(HP_HZ, rate),
-            hpr: OnePole::new(HP_HZ, rate),
-            hpl2: OnePole::new(HP_HZ, rate),
-            hpr2: OnePole::new(HP_HZ, rate),
+            hpl: Svf::new(HP_HZ, 0.707, rate),
+            hpr: Svf::new(HP_HZ, 0.707, rate),
             fl: Svf::new(100.0, 0.7, rate),
             fr: Svf::new(100.0, 0.7, rate),
             pair: SvfPair::default(),
@@ -166,7 +176,7 @@ impl Thunder {
         const SUB: usize = noise::SUB;
         let mut pair = self.pair;
         pair.set(&self.fl, &self.fr);
-        let (mut hl, mut hr, mut hl2, mut hr2) = (self.hpl, self.hpr, self.hpl2, self.hpr2);
+        let (mut hl, mut hr) = (self.hpl, self.hpr);
         let (mut cl, mut cr) = (*self.l.state(), *self.r.state());
         let (l0, ls, r0, rs) = (self.gl.value, self.gl.step(), self.gr.value, self.gr.step());
         for part in out.chunks_mut(SUB * 2) {
@@ -175,8 +185,8 @@ impl Thunder {
             Noise::white_pair(&mut self.l, &mut self.r, &mut a[..n], &mut b[..n]);
             for (i, f) in part.chunks_exact_mut(2).enumerate() {
                 let k = (off + i + 1) as f32;
-                let x = hl2.hp(hl.hp(noise::brown(&mut cl, a[i])));
-                let y = hr2.hp(hr.hp(noise::brown(&mut cr, b[i])));
+                let x = hl.tick(leaky_brown(&mut cl, a[i], LEAK)).hp;
+                let y = hr.tick(leaky_brown(&mut cr, b[i], LEAK)).hp;
                 let [l, r] = pair.lp([x, y]);
                 f[0] = l * (l0 + ls * k);
                 f[1] = r * (r0 + rs * k);
@@ -184,7 +194,7 @@ impl Thunder {
             off += n;
         }
         self.pair = pair;
-        (self.hpl, self.hpr, self.hpl2, self.hpr2) = (hl, hr, hl2, hr2);
+        (self.hpl, self.hpr) = (hl, hr);
         (*self.l.state(), *self.r.state()) = (cl, cr);
     }
 }
