@@ -58,10 +58,12 @@ impl Type {
 /// High-pass (Hz, two poles) on the noise, below the hum: a strong component just above the corner
 /// still shifts a 10 s mean by about its amplitude / (pi f 10 s), so the corner must not be low.
 const HP_HZ: f32 = 60.0;
+/// The train's rumble is brown, with more of its energy near the corner: a little higher still.
+const TRAIN_HP_HZ: f32 = 75.0;
 /// Where the train's brown rumble stops rising: flat below instead of climbing. With the two-pole
 /// high-pass after it, the sub-audio region then carries too little to move a 10 s mean (a plain
 /// integrator's 1/f^2 would cancel the high-pass's f^4 as far as that mean is concerned).
-const LEAK_HZ: f32 = 50.0;
+const LEAK_HZ: f32 = 60.0;
 /// Rail joints: seconds between joints at speed 1 (25 m rails at 56 km/h), and between the two
 /// axles of a bogie crossing one joint.
 const JOINT_S: f32 = 1.6;
@@ -132,7 +134,7 @@ impl Machine {
             l: Noise::new(color, rng.fork(1)),
             r: Noise::new(color, rng.fork(2)),
             x: Noise::new(Color::White, rng.fork(3)),
-            hp: Hp2::new(HP_HZ, rate),
+            hp: Hp2::new(if ty == Type::Train { TRAIN_HP_HZ } else { HP_HZ }, rate),
             fl: Svf::new(500.0, 0.6, rate),
             fr: Svf::new(500.0, 0.6, rate),
             pair: SvfPair::default(),
