@@ -79,13 +79,20 @@ fn rms_db(x: &[f32]) -> f64 {
     10.0 * ms.max(1e-20).log10()
 }
 
-/// Largest |mean| of either channel over consecutive 10 s windows.
+/// Largest |mean| of either channel over any 10 s window (starting every 50 ms).
 fn worst_dc(x: &[f32]) -> f64 {
-    let w = 10 * SR as usize * 2;
-    x.chunks(w)
-        .filter(|c| c.len() == w)
-        .flat_map(|c| (0..2).map(move |ch| (channel(c, ch).sum::<f64>() / (w / 2) as f64).abs()))
-        .fold(0.0, f64::max)
+    let w = 10 * SR as usize;
+    let mut worst = 0.0f64;
+    for ch in 0..2 {
+        let mut pre = vec![0.0f64];
+        for v in channel(x, ch) {
+            pre.push(pre[pre.len() - 1] + v);
+        }
+        for start in (0..pre.len().saturating_sub(w)).step_by(SR as usize / 20) {
+            worst = worst.max(((pre[start + w] - pre[start]) / w as f64).abs());
+        }
+    }
+    worst
 }
 
 /// Welch power spectrum of the mid signal (Hann, `n`-point, half overlap): power per bin.
