@@ -1,6 +1,7 @@
 //! Leaves: a forest canopy moving in the air. Two parts:
-//! - the canopy: pink noise through a band-pass whose level and centre follow slow gusts, so the
-//!   trees breathe rather than hiss;
+//! - the canopy: white noise through a broad band-pass (within its octave or two, white and pink
+//!   sound alike, and white needs no colour filter) whose level and centre follow slow gusts, so
+//!   the trees breathe rather than hiss;
 //! - rustle: tiny grains (5-15 ms) of band-passed noise, each at its own place in the stereo
 //!   field, arriving at random (Poisson) with a rate that rises and falls with the gusts: a
 //!   gust is when the leaves move, so that is when they rustle.
