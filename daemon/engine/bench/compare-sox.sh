@@ -6,6 +6,8 @@
 # With INSTRUCTIONS=1 it also counts instructions per frame under valgrind (one minute each):
 # slow, but the same on a busy machine as on an idle one, so it compares runs across days.
 #
+# With PACKS=1 it also times every built-in pack on its own (`PACK=name` for the example).
+#
 # Usage: daemon/engine/bench/compare-sox.sh [OUT_DIR]   (default: /dev/shm if present, else /tmp)
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -30,6 +32,15 @@ measure "sox pinknoise (1 layer)" sox -n -r 48000 -c 2 "$out/sox.wav" synth 600 
 for o in calm focus sleep; do
     measure "sonora $o (full scene)" "$bin" "$o" 10 1 "$out/sonora-$o.wav"
 done
+if [ "${PACKS:-0}" = 1 ]; then
+    # Every built-in pack (all its layers that suit its first outcome), tense opening.
+    for dir in packs/*/; do
+        p=$(basename "$dir")
+        o=$(sed -n 's/^outcomes = \["\([a-z]*\)".*/\1/p' "$dir/pack.toml")
+        PACK=$p measure "sonora $p ($o)" "$bin" "$o" 10 1 "$out/sonora-$p.wav" 0.8 0.2 0.8
+        rm -f "$out/sonora-$p.wav"
+    done
+fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 rm -f "$out/sox.wav" "$out"/sonora-*.wav
 

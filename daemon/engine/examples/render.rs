@@ -1,7 +1,7 @@
 //! Renders a session to a WAV and prints the report and speed.
 //!
 //! `cargo run --release -p sonora-engine --example render -- OUTCOME MINUTES [SEED] [OUT.wav]
-//!  [stress fatigue energy]`
+//!  [stress fatigue energy]`; `PACK=name` renders that pack.
 
 use sonora_engine::{PackLibrary, SceneRequest, render::render_wav_with_control};
 use sonora_proto::{Markers, Outcome};
@@ -26,7 +26,7 @@ fn main() {
         minutes: Some(minutes),
         sample_rate: 48_000,
         preset: None,
-        pack: None,
+        pack: std::env::var("PACK").ok().filter(|p| !p.is_empty()),
         avoid: Vec::new(),
         focus_pulse: false,
     };

@@ -576,14 +576,15 @@ pub fn build(plan: Plan<'_>) -> (Scene, SceneControl) {
         target_ms: target,
         agc_ms: target,
         agc_alpha: 1.0 - (-block_s / AGC_TAU_S).exp(),
-        master: Ramp::new(1.0),
+        // From silence over the first block: the look-ahead delay starts out holding zeros.
+        master: Ramp::new(0.0),
         send: vec![0.0; BLOCK * 2],
         space: Space::new(plan.pack.space.size, plan.pack.space.damping, sr),
         dc: DcBlock::new(DC_CUTOFF_HZ, sr),
         limiter: Limiter::new(CEILING, 0.15, sr),
         // Waves swell by themselves; a second, unrelated swell on top would blur both.
         breath: (outcome == Outcome::Calm && !plan.layers.iter().any(|(s, _, _)| s.kind == Kind::Waves))
-            .then(|| Breath { phase: 0.25, jitter: 1.0, rng: Rng::new(plan.seed ^ 0xB4EA_7E) }),
+            .then(|| Breath { phase: 0.25, jitter: 1.0, rng: Rng::new(plan.seed ^ 0x00B4_EA7E) }),
         pulse: pulse_on.then(|| Pulse {
             osc: crate::dsp::osc::Sine::new(plan.pack.pulse.rate_hz, 0.0, sr),
             depth: plan.pack.pulse.depth,

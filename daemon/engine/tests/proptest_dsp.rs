@@ -7,13 +7,15 @@ use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use sonora_engine::Source;
 use sonora_engine::arc::SessionArc;
-use sonora_engine::pack::{Follows, Kind, parse_manifest, schema};
+use sonora_engine::pack::{Follows, Kind, choices, parse_manifest, schema};
 use sonora_proto::{Markers, Outcome};
 use std::fmt::Write;
 use std::path::Path;
 
-const KINDS: [Kind; 8] =
-    [Kind::Noise, Kind::Drone, Kind::Rain, Kind::Wind, Kind::Waves, Kind::Stream, Kind::Crickets, Kind::Fire];
+/// Every generator kind but sample layers (built-in style manifests have no files).
+fn kinds() -> Vec<Kind> {
+    Kind::ALL.into_iter().filter(|k| *k != Kind::Sample).collect()
+}
 
 /// A value in [min, max] as f32 (the type pack.rs compares in), weighted towards the ends.
 fn value(min: f32, max: f32, log: bool) -> BoxedStrategy<f32> {
@@ -46,10 +48,15 @@ fn layer(kind: Kind, i: usize) -> BoxedStrategy<String> {
             }
         })
         .collect();
+    // Choice parameters (colour, instrument, machine type): one of their options each.
+    let choice: Vec<BoxedStrategy<String>> = choices(kind)
+        .iter()
+        .map(|c| {
+            let key = c.key;
+            prop::sample::select(c.options.to_vec()).prop_map(move |o| format!("{key} = \"{o}\"\n")).boxed()
+        })
+        .collect();
     let extra: BoxedStrategy<String> = match kind {
-        Kind::Noise => prop::sample::select(vec!["white", "pink", "brown"])
-            .prop_map(|c| format!("color = \"{c}\"\n"))
-            .boxed(),
         Kind::Drone => (
             prop::collection::vec(value(20.0, 1000.0, true), 1..=16),
             prop::collection::vec(prop::collection::vec(-24i32..=48, 1..=6), 1..=8),
@@ -62,20 +69,23 @@ fn layer(kind: Kind, i: usize) -> BoxedStrategy<String> {
             .boxed(),
         _ => Just(String::new()).boxed(),
     };
-    (params, extra, value(-60.0, 12.0, false), value(-1.0, 1.0, false), value(-1.0, 1.0, false), 0u8..4)
-        .prop_map(move |(params, extra, gain, pan_a, pan_b, enter)| {
+    let levels =
+        (value(-60.0, 12.0, false), value(-1.0, 1.0, false), value(-1.0, 1.0, false), value(0.0, 1.0, false));
+    (params, choice, extra, levels, 0u8..4)
+        .prop_map(move |(params, choice, extra, (gain, pan_a, pan_b, space), enter)| {
             let mut s = format!(
-                "\n[[layers]]\nname = \"l{i}\"\nkind = \"{}\"\ngain_db = {}\npan = [{}, {}]\n",
+                "\n[[layers]]\nname = \"l{i}\"\nkind = \"{}\"\ngain_db = {}\npan = [{}, {}]\nspace = {}\n",
                 kind.as_str(),
                 num(gain),
                 num(pan_a),
-                num(pan_b)
+                num(pan_b),
+                num(space)
             );
             // Mostly present from the start, so the few rendered blocks hear it.
             let _ = writeln!(s, "enter_s = {}", [0.0, 0.0, 0.0, 0.01][enter as usize]);
             s.push_str("[layers.params]\n");
-            for p in params {
-                s.push_str(&p);
+            for p in params.iter().chain(&choice) {
+                s.push_str(p);
             }
             s.push_str(&extra);
             s
@@ -84,7 +94,7 @@ fn layer(kind: Kind, i: usize) -> BoxedStrategy<String> {
 }
 
 fn manifest() -> impl Strategy<Value = String> {
-    prop::collection::vec(prop::sample::select(KINDS.to_vec()), 1..=4).prop_flat_map(|kinds| {
+    prop::collection::vec(prop::sample::select(kinds()), 1..=4).prop_flat_map(|kinds| {
         let layers: Vec<_> = kinds.iter().enumerate().map(|(i, k)| layer(*k, i)).collect();
         (layers, value(0.0, 1.0, false), value(0.0, 1.0, false), value(0.0, 1.0, false)).prop_map(
             |(layers, s, e, f)| {
@@ -127,6 +137,7 @@ fn render(
         arc,
         seed,
         sample_rate,
+        focus_pulse: true,
     });
     // 480-frame callbacks (what cpal asks for at 48 kHz / 10 ms), half a second, with a live
     // volume change half way like `sonoractl layer` makes.

@@ -80,12 +80,18 @@ fn live_scenes_are_calibrated_without_normalisation() {
 #[test]
 fn focus_holds_constant_loudness_and_sleep_is_darker() {
     let packs = PackLibrary::builtin_only();
-    let focus = play(&req(Outcome::Focus, 3, Some(0.5)), &packs, 30.0);
-    let sleep = play(&req(Outcome::Sleep, 3, Some(0.5)), &packs, 30.0);
-    // Focus: 5-second loudness stays within 1.5 LU of its mean the whole way.
-    let parts: Vec<f64> = focus.chunks_exact(48_000 * 5 * 2).map(lufs).collect();
-    let mean = parts.iter().sum::<f64>() / parts.len() as f64;
-    assert!(parts.iter().all(|l| (l - mean).abs() < 1.5), "focus loudness {parts:?}");
+    // Focus: in every focus pack, 5-second loudness stays within 1.5 LU of its mean the whole way.
+    for pack in packs.for_outcome(Outcome::Focus) {
+        let r = SceneRequest { pack: Some(pack.name.clone()), ..req(Outcome::Focus, 3, Some(0.5)) };
+        let focus = play(&r, &packs, 30.0);
+        let parts: Vec<f64> = focus.chunks_exact(48_000 * 5 * 2).map(lufs).collect();
+        let mean = parts.iter().sum::<f64>() / parts.len() as f64;
+        assert!(parts.iter().all(|l| (l - mean).abs() < 1.5), "{}: focus loudness {parts:?}", pack.name);
+    }
+    // A sleep scene is darker than a focus scene (the first built-in pack of each).
+    let mk = |o, p: &str| SceneRequest { pack: Some(p.into()), ..req(o, 3, Some(0.5)) };
+    let focus = play(&mk(Outcome::Focus, "study"), &packs, 30.0);
+    let sleep = play(&mk(Outcome::Sleep, "night"), &packs, 30.0);
     let (bf, bs) = (brightness_hz(&focus[48_000 * 10 * 2..]), brightness_hz(&sleep[48_000 * 10 * 2..]));
     println!("brightness: focus {bf:.0} Hz, sleep {bs:.0} Hz");
     assert!(bs < bf * 0.7, "sleep {bs:.0} Hz should be darker than focus {bf:.0} Hz");

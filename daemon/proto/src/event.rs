@@ -5,6 +5,9 @@ use crate::reply::ErrorBody;
 use crate::types::{CheckinReport, Status};
 use serde::{Deserialize, Serialize};
 
+// A few events a second at most, moved through channels once each: the size of the state
+// snapshot beside the small variants costs nothing worth a Box in every client's match.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", content = "data", rename_all = "snake_case")]
 pub enum Event {

@@ -20,7 +20,6 @@ const RING_MASK: usize = RING - 1;
 
 pub struct Limiter {
     ceiling: f32,
-    release: f32,
     /// Delayed frames (interleaved), written at `pos`.
     delay: [f32; RING * 2],
     /// Needed gain per frame over the last `W` frames, for the sliding minimum.
@@ -32,7 +31,9 @@ pub struct Limiter {
     /// The last `W` window minima and their running sum (the moving average).
     mins: [f32; RING],
     sum: f64,
-    gain: f32,
+    /// In f64: near 1 a release step is smaller than an f32 ulp and the gain would stall short.
+    gain: f64,
+    release: f64,
     pos: u64,
     /// True while every need in the window is 1 and the gain is released: the fast path.
     idle: bool,
@@ -42,7 +43,7 @@ impl Limiter {
     pub fn new(ceiling: f32, release_s: f32, sr: f32) -> Limiter {
         Limiter {
             ceiling,
-            release: 1.0 - (-1.0 / (release_s * sr)).exp(),
+            release: 1.0 - (-1.0 / (release_s as f64 * sr as f64)).exp(),
             delay: [0.0; RING * 2],
             need: [1.0; RING],
             queue: [0; RING],
@@ -58,7 +59,7 @@ impl Limiter {
 
     /// Current gain (1 = not limiting).
     pub fn gain(&self) -> f32 {
-        self.gain
+        self.gain as f32
     }
 
     /// Limits `x` (interleaved stereo) in place: the output is the input `LOOKAHEAD` frames
@@ -93,16 +94,21 @@ impl Limiter {
             }
             let min = self.need[(self.queue[self.head] as usize) & RING_MASK];
             // Moving average of the minima.
-            self.sum += (min - self.mins[slot]) as f64;
+            // In f64 from exact f32 values: an f32 difference would round every frame and the
+            // sum would drift off the window's true mean (and never quite release).
+            self.sum += min as f64 - self.mins[slot] as f64;
             self.mins[slot] = min;
-            let avg = (self.sum / W as f64) as f32;
+            let avg = self.sum / W as f64;
             self.gain = if avg < self.gain { avg } else { self.gain + (avg - self.gain) * self.release };
+            let g = self.gain as f32;
+            // Written at `slot`, read back LOOKAHEAD frames later (the ring is one frame longer).
             let d = slot * 2;
-            let (dl, dr) = (self.delay[d], self.delay[d + 1]);
             self.delay[d] = l;
             self.delay[d + 1] = r;
-            f[0] = (dl * self.gain).clamp(-1.0, 1.0);
-            f[1] = (dr * self.gain).clamp(-1.0, 1.0);
+            let o = ((slot + 1) & RING_MASK) * 2;
+            let (dl, dr) = (self.delay[o], self.delay[o + 1]);
+            f[0] = (dl * g).clamp(-1.0, 1.0);
+            f[1] = (dr * g).clamp(-1.0, 1.0);
             self.pos += 1;
         }
         // Back to the fast path once the window holds no need and the gain has come home.
@@ -117,11 +123,13 @@ impl Limiter {
 
     fn pass_through(&mut self, x: &mut [f32]) {
         for f in x.chunks_exact_mut(2) {
-            let d = ((self.pos as usize) & RING_MASK) * 2;
-            let (dl, dr) = (self.delay[d], self.delay[d + 1]);
+            let slot = (self.pos as usize) & RING_MASK;
+            let d = slot * 2;
             self.delay[d] = finite(f[0]);
             self.delay[d + 1] = finite(f[1]);
-            self.need[d / 2] = 1.0;
+            self.need[slot] = 1.0;
+            let o = ((slot + 1) & RING_MASK) * 2;
+            let (dl, dr) = (self.delay[o], self.delay[o + 1]);
             f[0] = dl;
             f[1] = dr;
             self.pos += 1;
@@ -188,7 +196,8 @@ mod tests {
     fn limits_smoothly_without_flat_tops() {
         let sr = 48_000.0;
         let mut lim = Limiter::new(0.7, 0.15, sr);
-        let n = 48_000;
+        // Two seconds: the gain is fully home well before the end (release 0.15 s).
+        let n = 96_000;
         let mut x: Vec<f32> = (0..n)
             .flat_map(|i| {
                 let t = i as f32 / sr;

@@ -55,7 +55,9 @@ impl Space {
         // Energy gain of the loop is about 1 / (1 - g^2) per line; scale the return so a steady
         // input comes back at roughly its own energy (checked by a test below).
         let g2 = feedback.iter().map(|g| g * g).sum::<f32>() / LINES as f32;
-        let out_gain = (1.0 - g2).max(1e-4).sqrt() * 0.75;
+        // The loop low-pass takes energy too, more as the tail grows longer; measured on white
+        // noise (the worst case: pinker sends lose less).
+        let out_gain = (1.0 - g2).max(1e-4).sqrt() * 0.75 * 10f32.powf((1.5 + 2.2 * size) / 20.0);
         Space {
             buf: vec![0.0; total],
             start,
@@ -77,12 +79,11 @@ impl Space {
         let mut pos = self.pos;
         let buf = &mut self.buf[..];
         for (s, o) in send.chunks_exact(2).zip(out.chunks_exact_mut(2)) {
-            let mut y = [0.0f32; LINES];
             for i in 0..LINES {
                 let x = buf[start[i] + (pos.wrapping_sub(delay[i]) & mask[i])];
                 lp[i] += (x - lp[i]) * damp;
-                y[i] = lp[i];
             }
+            let y = lp;
             o[0] += og * (y[0] - y[2] + y[4] - y[6]);
             o[1] += og * (y[1] - y[3] + y[5] - y[7]);
             let h = hadamard(y);
@@ -136,13 +137,14 @@ mod tests {
             let sr = 48_000.0;
             let mut s = Space::new(size, 0.5, sr);
             let mut rng = Rng::new(3);
-            let n = 48_000 * 6;
+            let n = 48_000 * 10;
             let input: Vec<f32> = (0..n * 2).map(|_| rng.bipolar() * 0.3).collect();
             let mut out = vec![0.0f32; n * 2];
             s.process(&input, &mut out);
             let ratio = energy(&out[n..]) / energy(&input[n..]);
             let db = 10.0 * ratio.log10();
-            assert!((-4.0..2.0).contains(&db), "size {size}: return {db:.1} dB");
+            println!("size {size}: return {db:.2} dB");
+            assert!((-2.5..2.0).contains(&db), "size {size}: return {db:.1} dB");
             let silence = vec![0.0f32; 48_000 * 5 * 2];
             let mut tail = vec![0.0f32; silence.len()];
             s.process(&silence, &mut tail);

@@ -91,12 +91,16 @@ impl Kind {
     /// over threads.
     pub fn render_cost(self) -> f32 {
         match self {
-            Kind::Drone => 5.0,
-            Kind::Noise | Kind::Wind | Kind::Fire | Kind::Deep | Kind::Machine => 6.0,
-            Kind::Waves | Kind::Thunder | Kind::Bowl => 7.0,
-            Kind::Stream | Kind::Leaves | Kind::Birds => 9.0,
-            Kind::Rain | Kind::Crickets | Kind::Harmony | Kind::Melody => 10.0,
+            Kind::Birds => 2.0,
             Kind::Sample => 4.0,
+            Kind::Drone => 5.0,
+            Kind::Noise | Kind::Wind | Kind::Fire | Kind::Thunder | Kind::Bowl | Kind::Melody => 6.0,
+            Kind::Deep => 6.5,
+            Kind::Waves | Kind::Machine => 7.0,
+            Kind::Leaves => 7.5,
+            Kind::Harmony => 8.0,
+            Kind::Stream => 9.0,
+            Kind::Rain | Kind::Crickets => 10.0,
         }
     }
 
@@ -348,7 +352,7 @@ impl Default for MusicSpec {
 pub struct PulseSpec {
     /// Modulation rate, 12..20 Hz.
     pub rate_hz: f32,
-    /// Modulation depth 0..0.5 (0.25 = the level dips about 4 dB at each trough).
+    /// Modulation depth 0..0.5: the level dips to `1 - depth` at each trough (0.25: about 2.5 dB).
     pub depth: f32,
     /// Layers it applies to; empty = every layer that is not music.
     pub layers: Vec<String>,
