@@ -349,6 +349,22 @@ fn an_explicit_pack_wins_over_rotation_and_counts_as_played() {
     assert!(next != c && next != a, "after explicit {a}, {c} the rotation avoids both; got {next}");
     let after = session(&d, &["start", "calm"], "calm");
     assert!(after != next && after != c, "then avoids {next} and {c}; got {after}");
+
+    // With many packs one such check could pass by luck, so repeat it: two explicit packs that
+    // rotation alone would not leave out, then `next` must leave out both.
+    let mut recent = vec![after, next];
+    for round in 0..12 {
+        let mut fresh: Vec<String> = calm.iter().filter(|p| !recent.contains(p)).cloned().collect();
+        let k = round % fresh.len();
+        fresh.rotate_left(k);
+        let x = fresh[0].clone();
+        let y = fresh.get(1).cloned().unwrap_or_else(|| recent[0].clone());
+        assert_eq!(session(&d, &["start", "calm", "--pack", &x], "calm"), x);
+        assert_eq!(session(&d, &["start", "calm", "--pack", &y], "calm"), y);
+        let n = session(&d, &["next"], "calm");
+        assert!(n != x && n != y, "round {round}: after explicit {x}, {y} next avoids both; got {n}");
+        recent = vec![n, y];
+    }
 }
 
 #[test]
