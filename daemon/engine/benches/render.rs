@@ -3,6 +3,7 @@
 //!
 //! `scene/*` is the live Source alone (all layers, arc, calibration gain, limiter);
 //! `render_wav/*` is the whole offline path including metering and writing the file;
+//! `render_wav/pack_*` renders named packs: the richest music pack and each outcome's heaviest;
 //! `render_wav/sox_pinknoise` is SoX writing one minute of stereo pink noise the same way (skipped with a
 //! note when `sox` is not installed), so both sit in one report on the same machine state.
 
@@ -53,6 +54,21 @@ fn bench(c: &mut Criterion) {
         let path = dir.join(format!("sonora-bench-{outcome}.wav"));
         g.bench_function(outcome.as_str(), |b| {
             b.iter(|| render_wav(&req(outcome, 1.0), &packs, &path, &mut |_| {}).unwrap())
+        });
+        let _ = std::fs::remove_file(&path);
+    }
+    // meadow: five layers with harmony, melody and birds (the richest music pack); storm, drift
+    // and rainroof: the costliest pack of calm, focus and sleep by `examples/profile`.
+    for (name, outcome) in [
+        ("meadow", Outcome::Calm),
+        ("storm", Outcome::Calm),
+        ("drift", Outcome::Focus),
+        ("rainroof", Outcome::Sleep),
+    ] {
+        let path = dir.join(format!("sonora-bench-{name}.wav"));
+        let r = SceneRequest { pack: Some(name.into()), ..req(outcome, 1.0) };
+        g.bench_function(format!("pack_{name}"), |b| {
+            b.iter(|| render_wav(&r, &packs, &path, &mut |_| {}).unwrap())
         });
         let _ = std::fs::remove_file(&path);
     }

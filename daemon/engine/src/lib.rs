@@ -140,9 +140,15 @@ pub fn build_scene_inner(
             if candidates.is_empty() {
                 return Err(EngineError::NoPackFor(req.outcome));
             }
-            // Rotation: leave out the packs heard last, unless nothing else suits the outcome.
-            let fresh: Vec<_> = candidates.iter().filter(|p| !req.avoid.contains(&p.name)).cloned().collect();
-            let pool = if fresh.is_empty() { candidates } else { fresh };
+            // Rotation: leave out the packs heard last (`avoid` is newest first). When that would
+            // leave nothing, forget the oldest first: two packs alternate, one pack repeats.
+            let mut pool = Vec::new();
+            for k in (0..=req.avoid.len()).rev() {
+                pool = candidates.iter().filter(|p| !req.avoid[..k].contains(&p.name)).cloned().collect();
+                if !pool.is_empty() {
+                    break;
+                }
+            }
             pool[rng.index(pool.len())].clone()
         }
     };

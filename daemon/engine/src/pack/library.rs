@@ -138,8 +138,15 @@ impl PackLibrary {
     /// Usable packs suited to `outcome`, one per name, in a stable order.
     pub fn for_outcome(&self, outcome: Outcome) -> Vec<Arc<Pack>> {
         let mut out: Vec<Arc<Pack>> = Vec::new();
+        let mut seen: Vec<String> = Vec::new();
+        // Newest entries first: a user pack shadows a built-in of the same name even when it no
+        // longer lists this outcome.
         for p in self.entries.iter().rev().filter_map(|e| e.pack.clone()) {
-            if p.outcomes.contains(&outcome) && !out.iter().any(|o| o.name == p.name) {
+            if seen.contains(&p.name) {
+                continue;
+            }
+            seen.push(p.name.clone());
+            if p.outcomes.contains(&outcome) {
                 out.push(p);
             }
         }
