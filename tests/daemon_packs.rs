@@ -305,9 +305,6 @@ fn daemon_with_one_focus_and_two_sleep_packs() -> (Daemon, String, Vec<String>) 
 }
 
 #[test]
-#[ignore = "daemon bug: PackLibrary::for_outcome still offers a built-in for an outcome its \
-            same-named user pack no longer lists, so an outcome cannot be narrowed to one pack; \
-            run with --ignored"]
 fn an_outcome_with_one_pack_plays_it_every_time() {
     let (d, focus, _) = daemon_with_one_focus_and_two_sleep_packs();
     let seqs = nine_sessions_each(&d, &["focus".to_string(), "calm".to_string()]);
@@ -317,9 +314,6 @@ fn an_outcome_with_one_pack_plays_it_every_time() {
 }
 
 #[test]
-#[ignore = "daemon bug: with exactly two packs rotation is dropped and the same pack can play three \
-            times in a row (engine build_scene_inner falls back to all candidates when `avoid` \
-            covers them); run with --ignored"]
 fn two_packs_alternate() {
     let (d, _, sleep) = daemon_with_one_focus_and_two_sleep_packs();
     let seqs = nine_sessions_each(&d, &["sleep".to_string()]);

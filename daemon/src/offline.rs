@@ -90,6 +90,7 @@ pub fn render(args: &RenderArgs) -> u8 {
                         "integrated_lufs": report.integrated_lufs,
                         "true_peak_dbtp": report.true_peak_dbtp,
                         "gain_db": report.gain_db,
+                        "pack": control.pack_name(),
                         "explanation": control.explanation(),
                         "layers": control.layers(),
                     })

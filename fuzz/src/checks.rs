@@ -117,6 +117,7 @@ pub fn pack(data: &[u8]) {
             arc,
             seed,
             sample_rate,
+            focus_pulse: true,
         });
         let mut out = vec![0.0f32; 960];
         for block in 0..8 {
