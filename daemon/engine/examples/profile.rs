@@ -1,5 +1,6 @@
-//! CPU cost of each layer kind, each outcome's whole scene and the loudness meter, in ns per
-//! frame (development aid; best of seven short runs).
+//! CPU cost of every built-in pack's layers, of layer kinds at their busiest settings (a dawn
+//! chorus, the densest rustle, dense melodies, five-voice pads), of each outcome's whole scene and
+//! of the loudness meter, in ns per frame (best of seven short runs).
 //! `cargo run --release -p sonora-engine --example profile`
 use sonora_engine::loudness::Meter;
 use sonora_engine::{PackLibrary, SceneRequest, Source, build_scene_inner};
@@ -52,6 +53,56 @@ fn main() {
             }
             println!("{name}/{:12} {:?}: {best:.2} ns/frame", spec.name, spec.kind);
         }
+    }
+    // Busiest settings of the kinds whose cost grows with their parameters.
+    let busy = [
+        ("birds, dawn chorus", "birds", "density = 60.0\nspecies = 6"),
+        ("leaves, densest rustle", "leaves", "rustle = 800.0"),
+        ("harmony, 5 pad voices", "harmony", "instrument = \"pad\"\nvoices = 5"),
+        ("melody, dense bell", "melody", "instrument = \"bell\"\ndensity = 60.0\nnote_s = 12.0"),
+        ("melody, dense pluck", "melody", "instrument = \"pluck\"\ndensity = 60.0\nnote_s = 12.0"),
+        ("melody, dense glass", "melody", "instrument = \"glass\"\ndensity = 60.0\nnote_s = 12.0"),
+    ];
+    for (label, kind, params) in busy {
+        let text = format!(
+            "name = \"busy\"\nversion = \"1\"\noutcomes = [\"calm\"]\n[[layers]]\nname = \"x\"\nkind = \"{kind}\"\n[layers.params]\n{params}\n"
+        );
+        let p = sonora_engine::pack::parse_manifest(&text, std::path::Path::new("busy.toml"), None).unwrap();
+        let ctx = sonora_engine::layers::SceneCtx {
+            outcome: sonora_proto::Outcome::Calm,
+            total_s: Some(600.0),
+            settle_s: 300.0,
+            music: &p.music,
+            music_seed: 1,
+        };
+        let mut best = f64::MAX;
+        for _ in 0..RUNS {
+            let mut g = sonora_engine::layers::build(
+                &p.layers[0],
+                &ctx,
+                &mut sonora_engine::dsp::rng::Rng::new(1),
+                48_000.0,
+            );
+            let mut buf = vec![0.0f32; 256];
+            let c = |t: f64| sonora_engine::layers::Control {
+                activity: 0.3,
+                brightness: 0.4,
+                sr: 48_000.0,
+                frames: 128,
+                mod_speed: 1.0,
+                t,
+            };
+            // 20 s in first, so dense settings have all their voices ringing.
+            for b in 0..48_000 * 20 / 128 {
+                g.render(&c(b as f64 * 128.0 / 48_000.0), &mut buf);
+            }
+            let t = now();
+            for b in 0..48_000 * 5 / 128 {
+                g.render(&c(20.0 + b as f64 * 128.0 / 48_000.0), &mut buf);
+            }
+            best = best.min((now() - t) / 48_000.0 / 5.0);
+        }
+        println!("{label:24}: {best:.2} ns/frame");
     }
     for o in sonora_proto::Outcome::ALL {
         let mut best = f64::MAX;

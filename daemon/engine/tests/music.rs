@@ -511,47 +511,6 @@ fn sounding_at_once() {
     }
 }
 
-/// Render cost per output frame of each music layer and instrument (run with
-/// `cargo test --release -p sonora-engine --test music -- --ignored --nocapture cost`).
-#[test]
-#[ignore]
-fn cost() {
-    let cases = [
-        ("harmony", "instrument = \"pad\""),
-        ("harmony", "instrument = \"pad\"\nvoices = 5"),
-        ("harmony", "instrument = \"glass\""),
-        ("melody", "instrument = \"bell\""),
-        ("melody", "instrument = \"pluck\""),
-        ("melody", "instrument = \"glass\""),
-        ("melody", "instrument = \"bell\"\ndensity = 60.0\nnote_s = 12.0"),
-        ("melody", "instrument = \"pluck\"\ndensity = 60.0\nnote_s = 12.0"),
-        ("melody", "instrument = \"glass\"\ndensity = 60.0\nnote_s = 12.0"),
-    ];
-    for (kind, params) in cases {
-        let p = pack(kind, params, "");
-        let cx = ctx(&p, Outcome::Calm, None, 1);
-        let mut best = f64::MAX;
-        // Best of many short runs: time lost to other processes on a shared machine drops out.
-        for _ in 0..15 {
-            let mut g = layers::build(&p.layers[0], &cx, &mut Rng::new(1), SR);
-            let mut buf = vec![0.0f32; BLOCK * 2];
-            let secs = 3.0;
-            let blocks = (secs * SR as f64) as usize / BLOCK;
-            // 30 s in first, so dense settings have all their voices ringing.
-            let warm = 30 * SR as usize / BLOCK;
-            for b in 0..warm {
-                g.render(&control(b as f64 * BLOCK as f64 / SR as f64, (0.3, 0.4)), &mut buf);
-            }
-            let t0 = std::time::Instant::now();
-            for b in warm..warm + blocks {
-                g.render(&control(b as f64 * BLOCK as f64 / SR as f64, (0.3, 0.4)), &mut buf);
-            }
-            best = best.min(t0.elapsed().as_nanos() as f64 / (secs * SR as f64));
-        }
-        println!("{kind} [{}]: {best:.2} ns/frame", params.replace('\n', ", "));
-    }
-}
-
 /// Levels the scene's calibration can work with: the pad around -20 dBFS RMS, the melody's
 /// notes (the loudest tenth of 100 ms windows: a sparse line is mostly rest) within -40..-15 dBFS
 /// in every register, nothing near full scale.

@@ -528,26 +528,3 @@ fn scenes_of_the_new_layers_are_calibrated() {
         assert!(r.sample_peak < 0.9, "{label}: peak {}", r.sample_peak);
     }
 }
-
-/// Render cost per output frame of each layer (release build; best of nine), beside existing
-/// kinds for reference (a busy machine inflates every figure alike).
-#[test]
-#[ignore]
-fn cost() {
-    let mut all = vec![("ref: noise", "noise", ""), ("ref: wind", "wind", ""), ("ref: rain", "rain", "")];
-    all.extend(layers_under_test());
-    // The busiest settings: a full dawn chorus, the densest rustle.
-    all.push(("birds (chorus)", "birds", "density = [60.0, 60.0]\nspecies = 6\n"));
-    all.push(("leaves (dense)", "leaves", "rustle = [800.0, 800.0]\n"));
-    for (label, kind, params) in all {
-        let s = spec(kind, params);
-        let mut best = f64::MAX;
-        for _ in 0..9 {
-            let t = std::time::Instant::now();
-            let x = render_with(&s, 1, 10.0, |_| (0.3, 0.4));
-            best = best.min(t.elapsed().as_nanos() as f64 / (x.len() / 2) as f64);
-            std::hint::black_box(&x);
-        }
-        println!("{label:14} {best:.2} ns/frame");
-    }
-}
