@@ -28,6 +28,21 @@ pub struct HalfRate {
 }
 
 impl HalfRate {
+    /// Fills `out` (interleaved stereo) from a generator running at half rate: `compute(low, at)`
+    /// writes the next half-rate frames into `low` (fully: it is reused between passes), `at`
+    /// being how many half-rate frames this call has asked for before.
+    #[inline]
+    pub fn render(&mut self, out: &mut [f32], mut compute: impl FnMut(&mut [f32], usize)) {
+        let mut low = [0.0f32; PASS + 2];
+        let mut at = 0;
+        for part in out.chunks_mut(PASS * 2) {
+            let need = self.needed(part.len() / 2);
+            compute(&mut low[..need * 2], at);
+            self.expand(&low[..need * 2], part);
+            at += need;
+        }
+    }
+
     /// Half-rate frames the next `frames` output frames consume.
     pub fn needed(&self, frames: usize) -> usize {
         (frames + usize::from(!self.between)) / 2

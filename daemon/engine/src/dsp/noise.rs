@@ -34,6 +34,16 @@ pub fn brown(b: &mut [f32; 3], w: f32) -> f32 {
     b[0] * 2.57
 }
 
+/// Brown noise ([`brown`]'s slope and level) whose integrator leaks at `leak` (the pole): flat
+/// below its corner instead of rising. Beds that high-pass their bass (deep, thunder) use a corner
+/// near their high-pass, so the region below carries too little to move a 10 s mean: a plain
+/// integrator's 1/f^2 would cancel a two-pole high-pass's f^4 as far as that mean is concerned.
+#[inline(always)]
+pub fn leaky_brown(b: &mut [f32; 3], w: f32, leak: f32) -> f32 {
+    b[0] = leak * b[0] + 0.1 * w;
+    b[0]
+}
+
 /// Frames of white noise a layer generates ahead, per channel, before its per-sample loop.
 pub const SUB: usize = 128;
 

@@ -31,21 +31,11 @@ pub const PARAMS: &[ParamDef] = &[
 /// wander a 10 s mean past 1e-4 of full scale (measured over sliding windows); from 70 Hz it stays
 /// near half that. What goes is sub-bass most speakers cannot play.
 const HP_HZ: f32 = 70.0;
-/// Where the brown noise's integrator stops rising (see [`leaky_brown`]).
+/// Where the brown noise's integrator stops rising (see [`noise::leaky_brown`]).
 const LEAK_HZ: f32 = 60.0;
 /// Output level: about -24..-21 dBFS RMS from dark to bright (a little under the usual -20 so the
 /// 10 s means keep their margin; the scene calibrates loudness anyway).
 const LEVEL: f32 = 0.4;
-
-/// Brown noise (the shared [`noise::brown`]'s slope and level) whose integrator leaks below
-/// `leak`'s corner: flat down there instead of rising. With the two-pole high-pass after it, the
-/// region below the corner then carries too little to move a 10 s mean; a plain integrator's
-/// 1/f^2 would cancel the high-pass's f^4 as far as that mean is concerned.
-#[inline(always)]
-fn leaky_brown(b: &mut [f32; 3], w: f32, leak: f32) -> f32 {
-    b[0] = leak * b[0] + 0.1 * w;
-    b[0]
-}
 
 pub struct Deep {
     l: Noise,
@@ -119,8 +109,8 @@ impl Deep {
             Noise::white_pair(&mut self.l, &mut self.r, &mut a[..n], &mut b[..n]);
             for (i, f) in part.chunks_exact_mut(2).enumerate() {
                 let g = g0 + step * (off + i + 1) as f32;
-                let x = hl.tick(leaky_brown(&mut cl, a[i], leak)).hp;
-                let y = hr.tick(leaky_brown(&mut cr, b[i], leak)).hp;
+                let x = hl.tick(noise::leaky_brown(&mut cl, a[i], leak)).hp;
+                let y = hr.tick(noise::leaky_brown(&mut cr, b[i], leak)).hp;
                 let [l, r] = pair.lp([x, side * y + mid * x]);
                 f[0] = l * g;
                 f[1] = r * g;
@@ -156,14 +146,7 @@ impl Generator for Deep {
         match self.half.take() {
             None => self.compute(out, 0),
             Some(mut h) => {
-                let mut low = [0.0f32; half::PASS + 2];
-                let mut off = 0;
-                for part in out.chunks_mut(half::PASS * 2) {
-                    let need = h.needed(part.len() / 2);
-                    self.compute(&mut low[..need * 2], off);
-                    h.expand(&low[..need * 2], part);
-                    off += need;
-                }
+                h.render(out, |low, at| self.compute(low, at));
                 self.half = Some(h);
             }
         }

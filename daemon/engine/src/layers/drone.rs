@@ -240,11 +240,7 @@ impl Generator for Drone {
             self.oscs.render(out);
             return;
         };
-        let mut low = [0.0f32; half::PASS + 2];
-        for part in out.chunks_mut(half::PASS * 2) {
-            let need = h.needed(part.len() / 2);
-            self.oscs.render(&mut low[..need * 2]);
-            h.expand(&low[..need * 2], part);
-        }
+        let oscs = &mut self.oscs;
+        h.render(out, |low, _| oscs.render(low));
     }
 }

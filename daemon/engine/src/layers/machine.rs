@@ -323,14 +323,7 @@ impl Generator for Machine {
         match self.half.take() {
             None => self.compute(out, 0, speed),
             Some(mut h) => {
-                let mut low = [0.0f32; half::PASS + 2];
-                let mut off = 0;
-                for part in out.chunks_mut(half::PASS * 2) {
-                    let need = h.needed(part.len() / 2);
-                    self.compute(&mut low[..need * 2], off, speed);
-                    h.expand(&low[..need * 2], part);
-                    off += need;
-                }
+                h.render(out, |low, at| self.compute(low, at, speed));
                 self.half = Some(h);
             }
         }

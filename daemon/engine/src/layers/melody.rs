@@ -357,14 +357,11 @@ impl Generator for Melody {
             clamp(out);
             return;
         };
-        let mut low = [0.0f32; half::PASS + 2];
-        for part in out.chunks_mut(half::PASS * 2) {
-            let need = h.needed(part.len() / 2);
-            let low = &mut low[..need * 2];
+        let voices = &mut self.voices;
+        h.render(out, |low, _| {
             low.fill(0.0);
-            self.voices.render_add(low);
-            h.expand(low, part);
-        }
+            voices.render_add(low);
+        });
         clamp(out);
     }
 }

@@ -43,12 +43,6 @@ const HP_HZ: f32 = 45.0;
 /// pole the loop compiled to code twice as slow.
 const LEAK: f32 = 0.9909;
 
-/// Brown noise ([`noise::brown`]'s slope and level above `leak`'s corner), flat below it.
-#[inline(always)]
-fn leaky_brown(b: &mut [f32; 3], w: f32, leak: f32) -> f32 {
-    b[0] = leak * b[0] + 0.1 * w;
-    b[0]
-}
 /// The continuous bed relative to a roll's peak.
 const BED: f32 = 0.07;
 /// Overall scale: unit envelope on the filtered noise lands near -17 dBFS RMS, and the rare
@@ -185,8 +179,8 @@ impl Thunder {
             Noise::white_pair(&mut self.l, &mut self.r, &mut a[..n], &mut b[..n]);
             for (i, f) in part.chunks_exact_mut(2).enumerate() {
                 let k = (off + i + 1) as f32;
-                let x = hl.tick(leaky_brown(&mut cl, a[i], LEAK)).hp;
-                let y = hr.tick(leaky_brown(&mut cr, b[i], LEAK)).hp;
+                let x = hl.tick(noise::leaky_brown(&mut cl, a[i], LEAK)).hp;
+                let y = hr.tick(noise::leaky_brown(&mut cr, b[i], LEAK)).hp;
                 let [l, r] = pair.lp([x, y]);
                 f[0] = l * (l0 + ls * k);
                 f[1] = r * (r0 + rs * k);
@@ -237,14 +231,7 @@ impl Generator for Thunder {
         match self.half.take() {
             None => self.compute(out, 0),
             Some(mut h) => {
-                let mut low = [0.0f32; half::PASS + 2];
-                let mut off = 0;
-                for part in out.chunks_mut(half::PASS * 2) {
-                    let need = h.needed(part.len() / 2);
-                    self.compute(&mut low[..need * 2], off);
-                    h.expand(&low[..need * 2], part);
-                    off += need;
-                }
+                h.render(out, |low, at| self.compute(low, at));
                 self.half = Some(h);
             }
         }
