@@ -94,7 +94,7 @@ pub enum Cmd {
         #[arg(long)]
         since: Option<String>,
     },
-    /// Say whether the last session helped (1 to 5).
+    /// Say whether the session that just ended helped (1 to 5); Sonora learns from it.
     Rate { rating: u8 },
     /// Export everything Sonora stored about you: `export --csv PATH` (a header and one row per
     /// check-in) or `export --json PATH` (check-ins and sessions).
@@ -113,6 +113,13 @@ pub enum Cmd {
         /// Everything before this date (2026-11-01 or RFC 3339).
         #[arg(long)]
         before: Option<String>,
+    },
+    /// What Sonora has learned from your ratings: which sounds seem to suit you, how sure it is,
+    /// and what it will try next. It learns on this computer only; it is not a measurement of health.
+    Insights {
+        /// Start learning afresh (your history stays; it is just no longer learned from).
+        #[arg(long)]
+        reset: bool,
     },
     /// Re-read the config file and packs (the last good ones stay if they are broken).
     Reload,

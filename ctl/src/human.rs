@@ -32,6 +32,7 @@ pub fn reply(cmd: &str, value: Value) -> Result<String> {
         "schedule" | "schedule_skip_next" | "schedule_pause" | "schedule_resume" => {
             schedule(&serde_json::from_value::<sonora_proto::ScheduleInfo>(value)?)
         }
+        "insights" => insights(&serde_json::from_value::<sonora_proto::Insights>(value)?),
         "rate" => format!("Thanks: rated the last session {}/5.\n", value["rating"]),
         "forget" => format!(
             "Deleted {} check-ins and {} sessions.\n",
@@ -40,6 +41,33 @@ pub fn reply(cmd: &str, value: Value) -> Result<String> {
         ),
         _ => format!("{}\n", serde_json::to_string_pretty(&value)?),
     })
+}
+
+fn insights(ins: &sonora_proto::Insights) -> String {
+    let mut out = String::new();
+    if let Some(n) = ins.reset_sessions {
+        out += &format!(
+            "Started learning afresh: {n} past sessions are no longer learned from (they stay in your history).\n"
+        );
+    }
+    for o in &ins.outcomes {
+        if o.times.is_empty() {
+            out += &format!("{}: nothing learned yet; Sonora takes turns between packs.\n", o.outcome);
+            continue;
+        }
+        for t in &o.times {
+            out += &format!("{}\n", t.summary);
+            for p in t.packs.iter().filter(|p| p.sessions > 0) {
+                let avg = p.mean_rating.map(|m| format!("rated {m:.1} on average, ")).unwrap_or_default();
+                out += &format!(
+                    "  {:<12} {avg}{} rated of {} played; estimate {:.1} (likely {:.1} to {:.1})\n",
+                    p.pack, p.rated, p.sessions, p.estimate, p.interval[0], p.interval[1]
+                );
+            }
+        }
+    }
+    out += &format!("{}\n", ins.note);
+    out
 }
 
 pub fn status(st: &Status) -> String {

@@ -143,6 +143,7 @@ async fn run(cli: Cli) -> Result<u8> {
         }
         Cmd::Rate { rating } => Command::Rate(RateArgs { rating }),
         Cmd::Forget { all, before } => Command::Forget(ForgetArgs { all, before }),
+        Cmd::Insights { reset } => Command::Insights(InsightsArgs { reset }),
         Cmd::Reload => Command::Reload,
         Cmd::Version => Command::Version,
         Cmd::Quit => Command::Quit,

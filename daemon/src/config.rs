@@ -41,6 +41,11 @@ pack_dirs = []
 # Focus sessions: add the pack's gentle amplitude pulse to the bed (see docs/evidence.md: the
 # evidence is early; it is off unless you want to try it).
 focus_pulse = false
+# After a session of rating_prompt_min_minutes or more, ask "Did that help?" in a notification
+# (your answers help Sonora learn which sounds you seem to like; they stay on this computer).
+rating_prompt = true
+# Shorter sessions than this (minutes) do not ask.
+rating_prompt_min_minutes = 5.0
 "#;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -60,6 +65,8 @@ pub struct Settings {
     pub gentle_volume: f64,
     pub pack_dirs: Vec<PathBuf>,
     pub focus_pulse: bool,
+    pub rating_prompt: bool,
+    pub rating_prompt_min_minutes: f64,
     /// Schedule entries, kept as raw TOML: `sonora-schedule` parses them entry by entry so one bad
     /// entry does not take the others down.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -86,6 +93,8 @@ struct FileShape {
     gentle_volume: Option<f64>,
     pack_dirs: Option<Vec<PathBuf>>,
     focus_pulse: Option<bool>,
+    rating_prompt: Option<bool>,
+    rating_prompt_min_minutes: Option<f64>,
     schedule: Option<toml::Value>,
     notification: Option<toml::Value>,
 }
@@ -187,6 +196,7 @@ fn check_ranges(s: &Settings) -> Result<(), (&'static str, String)> {
     in_range("checkin_seconds", s.checkin_seconds, 1.5, 60.0)?;
     in_range("prompt_timeout_s", s.prompt_timeout_s, 5.0, 3600.0)?;
     in_range("gentle_volume", s.gentle_volume, 0.0, 1.0)?;
+    in_range("rating_prompt_min_minutes", s.rating_prompt_min_minutes, 0.0, 24.0 * 60.0)?;
     if !matches!(s.prompt_default.as_str(), "play" | "skip" | "checkin") {
         return Err(("prompt_default", format!("'{}' is not one of play, skip, checkin", s.prompt_default)));
     }

@@ -1,4 +1,5 @@
-//! Desktop notifications (org.freedesktop.Notifications) for scheduled check-ins.
+//! Desktop notifications (org.freedesktop.Notifications) for scheduled check-ins and for the
+//! "Did that help?" question after a session.
 //!
 //! A scheduled entry with `checkin = true` asks first: *Check in*, *Just play*, *Skip*. The
 //! answer (an action key) goes back to the core; no answer within the configured time means the
@@ -21,6 +22,35 @@ pub fn prompt_texts(entry: &str, outcome: sonora_proto::Outcome) -> (String, Str
         format!(
             "Would you like a short voice check-in first? Sonora listens for a few seconds and shapes the {outcome} \
              session to how you sound. The microphone only opens if you choose Check in."
+        ),
+    )
+}
+
+/// Answers of the "Did that help?" prompt and the ratings they stand for.
+pub const RATING_ACTIONS: [(&str, &str, u8); 3] =
+    [("helped", "Helped", 5), ("so-so", "So-so", 3), ("not-really", "Not really", 1)];
+
+/// The rating an action key stands for: one of [`RATING_ACTIONS`], or "1" to "5".
+pub fn rating_of(action: &str) -> Option<u8> {
+    RATING_ACTIONS
+        .iter()
+        .find(|(k, _, _)| *k == action)
+        .map(|(_, _, r)| *r)
+        .or_else(|| action.parse().ok().filter(|r| (1..=5).contains(r)))
+}
+
+/// Texts of the rating prompt, in everyday words.
+pub fn rating_texts(outcome: sonora_proto::Outcome, pack: Option<&str>, later: bool) -> (String, String) {
+    let what = match pack {
+        Some(p) => format!("{outcome} session with {p}"),
+        None => format!("{outcome} session"),
+    };
+    let when = if later { "Your last" } else { "That" };
+    (
+        "Did that help?".into(),
+        format!(
+            "{when} {what}: did it help? Your answer helps Sonora learn which sounds you seem to like. \
+             It stays on this computer; no answer is fine too."
         ),
     )
 }
@@ -56,6 +86,9 @@ pub enum NotifyCmd {
         token: u64,
         summary: String,
         body: String,
+        /// (key, label) pairs.
+        actions: Vec<(String, String)>,
+        /// Seconds before the desktop hides it; 0 = until answered or closed.
         timeout_s: f64,
     },
     /// A plain message without actions.
@@ -112,12 +145,12 @@ async fn run(core: CoreHandle, mut rx: mpsc::UnboundedReceiver<NotifyCmd>) {
                     continue;
                 };
                 match cmd {
-                    NotifyCmd::Prompt { token, summary, body, timeout_s } => {
-                        let actions = [ACTION_CHECKIN, "Check in", ACTION_PLAY, "Just play", ACTION_SKIP, "Skip"];
+                    NotifyCmd::Prompt { token, summary, body, actions, timeout_s } => {
+                        let actions: Vec<&str> = actions.iter().flat_map(|(k, l)| [k.as_str(), l.as_str()]).collect();
                         let timeout_ms = (timeout_s * 1000.0) as i32;
                         match proxy.notify("Sonora", 0, "audio-headphones", &summary, &body, &actions, HashMap::new(), timeout_ms).await {
                             Ok(id) => { ids.insert(id, token); }
-                            Err(e) => { tracing::warn!(error = %e, "could not post the check-in notification"); conn = None; }
+                            Err(e) => { tracing::warn!(error = %e, "could not post the notification"); conn = None; }
                         }
                     }
                     NotifyCmd::Info { summary, body } => {

@@ -218,7 +218,7 @@ fn draw(curves: &[(Kind, Vec<f64>, Vec<f64>)]) -> Vec<u8> {
     }
     let colours = [[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189]];
     let random_colour = [150, 150, 150];
-    let mut line = |img: &mut Vec<[u8; 3]>, v: &[f64], c: [u8; 3], thick: i64| {
+    let line = |img: &mut Vec<[u8; 3]>, v: &[f64], c: [u8; 3], thick: i64| {
         for t in 1..v.len() {
             let (x0, y0, x1, y1) =
                 (x_of(t - 1) as i64, y_of(v[t - 1]) as i64, x_of(t) as i64, y_of(v[t]) as i64);

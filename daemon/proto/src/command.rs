@@ -36,6 +36,16 @@ pub enum Command {
     Export(ExportArgs),
     /// Saved presets.
     Presets,
+    /// What the learner has learned from ratings, and what it will try next; `reset` starts afresh.
+    Insights(InsightsArgs),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct InsightsArgs {
+    /// Forget what was learned (the history itself stays).
+    #[serde(default)]
+    pub reset: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -182,6 +192,7 @@ const KNOWN: &[&str] = &[
     "forget",
     "export",
     "presets",
+    "insights",
 ];
 
 impl Request {
@@ -241,6 +252,7 @@ impl Request {
                     "checkin" => Some(Command::Checkin(CheckinArgs::default())),
                     "history" => Some(Command::History(HistoryArgs::default())),
                     "forget" => Some(Command::Forget(ForgetArgs::default())),
+                    "insights" => Some(Command::Insights(InsightsArgs::default())),
                     _ => None,
                 };
                 match (defaults, obj.get("args")) {

@@ -309,3 +309,60 @@ pub struct ScheduleInfo {
     #[serde(default)]
     pub errors: Vec<String>,
 }
+
+/// The answer to `insights`: what seems to help, per outcome and time of day, learned from the
+/// person's own ratings on this computer. Not a measurement of health.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Insights {
+    /// One plain sentence on what this is (and is not).
+    pub note: String,
+    pub outcomes: Vec<OutcomeInsight>,
+    /// Set after `insights --reset`: how many sessions are no longer learned from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset_sessions: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutcomeInsight {
+    pub outcome: Outcome,
+    /// Sessions learned from, and how many of them were rated.
+    pub sessions: u32,
+    pub rated_sessions: u32,
+    /// Per time of day with any session, morning first.
+    pub times: Vec<TimeInsight>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimeInsight {
+    /// morning, afternoon, evening or night.
+    pub time: String,
+    pub sessions: u32,
+    pub rated_sessions: u32,
+    /// The pack that seems to help most (highest estimate), when anything was rated.
+    pub best: Option<String>,
+    /// Every pack for the outcome, best estimate first.
+    pub packs: Vec<PackInsight>,
+    /// What it is likely to play next here, most likely first (share of 0..1).
+    pub next: Vec<NextPick>,
+    /// The plain-words summary, e.g. "Evenings, sleep: night rated 4.5 on average over 6 sessions; still trying others now and then."
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PackInsight {
+    pub pack: String,
+    pub sessions: u32,
+    pub rated: u32,
+    /// The plain average of its ratings here.
+    pub mean_rating: Option<f64>,
+    /// The learner's estimate on the 1-5 scale (all signals, older sessions counting less) and
+    /// an 80 % interval around it: how sure it is.
+    pub estimate: f64,
+    pub interval: [f64; 2],
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NextPick {
+    pub pack: String,
+    pub share: f64,
+}

@@ -54,16 +54,23 @@ impl Core {
         to_value(rows)
     }
 
-    pub(super) fn rate(&self, args: RateArgs) -> CallResult {
+    /// Rates the session that just ended (the latest one when none ended in this run).
+    pub(super) fn rate(&mut self, args: RateArgs) -> CallResult {
         if !(1..=5).contains(&args.rating) {
             return Err(ErrorBody::new(ErrorCode::InvalidArgs, "a rating is 1 to 5"));
         }
-        let id = self.store()?.rate_latest_session(args.rating as i64).map_err(|e| match e {
-            sonora_store::StoreError::NoSession => {
-                ErrorBody::new(ErrorCode::NotFound, "there is no session to rate yet")
-            }
-            other => storage(other),
-        })?;
+        let store = self.store()?;
+        let just_ended = self.last_ended.filter(|id| store.rate_session(*id, args.rating as i64).is_ok());
+        let id = match just_ended {
+            Some(id) => id,
+            None => store.rate_latest_session(args.rating as i64).map_err(|e| match e {
+                sonora_store::StoreError::NoSession => {
+                    ErrorBody::new(ErrorCode::NotFound, "there is no session to rate yet")
+                }
+                other => storage(other),
+            })?,
+        };
+        self.rated(id);
         Ok(serde_json::json!({"session": id, "rating": args.rating}))
     }
 
@@ -85,7 +92,10 @@ impl Core {
         if args.all {
             self.last_markers = None;
             self.last_checkin = None;
+            self.last_ended = None;
+            self.rating_prompt = None;
         }
+        self.rebuild_learner(false);
         tracing::info!(
             checkins = report.checkins,
             sessions = report.sessions,

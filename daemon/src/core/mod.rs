@@ -6,6 +6,7 @@
 
 mod checkin;
 mod history;
+mod learning;
 mod presets;
 mod rotation;
 mod schedule;
@@ -99,6 +100,12 @@ pub struct Core {
     prompt_counter: u64,
     /// A scheduled session to start once the running check-in finishes.
     after_checkin: Option<(Outcome, Option<f64>)>,
+    /// What was learned from ratings (rebuilt from the history).
+    learner: sonora_learn::Model,
+    /// A "Did that help?" question waiting for an answer.
+    rating_prompt: Option<learning::RatingPrompt>,
+    /// The session that ended last in this run (what `rate` rates).
+    last_ended: Option<i64>,
 }
 
 /// How long the shutdown fade lasts: short, so SIGTERM is answered promptly but without a click.
@@ -141,6 +148,9 @@ impl Core {
             prompt: None,
             prompt_counter: 0,
             after_checkin: None,
+            learner: sonora_learn::Model::default(),
+            rating_prompt: None,
+            last_ended: None,
             self_tx: tx.clone(),
             output: Output::new(volume as f32, audio_tx),
             settings,
@@ -156,6 +166,7 @@ impl Core {
         };
         let mut core = core;
         core.load_schedule();
+        core.rebuild_learner(false);
         (core, CoreHandle { tx, events })
     }
 
@@ -264,6 +275,7 @@ impl Core {
             State::Playing(mut s) if s.ends.is_some_and(|(i, _)| i <= now) => {
                 tracing::info!(outcome = %s.outcome, "session time is up; fading out");
                 self.record_session_end(&s, false);
+                self.session_ended(learning::Ended::of(&s), true);
                 s.ends_at_fade = Some(jiff::Timestamp::now());
                 let fade = self.settings.end_fade_s;
                 self.output.fade_to(0.0, fade);
@@ -328,6 +340,9 @@ impl Core {
                     }
                     s.scene = Some(control);
                 }
+                if let State::Playing(s) = &self.state {
+                    self.record_scene(s);
+                }
                 tracing::info!(device = %info.device, "audio output back; playing again");
                 self.audio_error = None;
             }
@@ -363,7 +378,7 @@ impl Core {
                         format!("no sound pack named '{name}' (loaded: {})", known.join(", ")),
                     ));
                 }
-                self.start_with(outcome, minutes, preset, pack, SessionSource::Manual)
+                self.start_with(outcome, minutes, preset, pack, SessionSource::Manual, true)
             }
             Command::Schedule => self.schedule_info(),
             Command::ScheduleSkipNext(args) => self.schedule_skip(&args.name),
@@ -438,8 +453,9 @@ impl Core {
                 let State::Playing(s) = &self.state else {
                     return Err(not_playing());
                 };
+                // `next` asks for something else: rotation, not the learner's favourite.
                 let (outcome, remaining) = (s.outcome, s.remaining_minutes());
-                self.start(outcome, remaining, None, SessionSource::Manual)
+                self.start_with(outcome, remaining, None, None, SessionSource::Manual, false)
             }
             Command::Packs => to_value(self.packs.infos()),
             Command::PresetSave(args) => {
@@ -455,6 +471,7 @@ impl Core {
             Command::Rate(args) => self.rate(args),
             Command::Forget(args) => self.forget(args),
             Command::Export(args) => self.export(args),
+            Command::Insights(args) => self.insights(args),
             Command::Checkin(_) => unreachable!("check-ins are dispatched in run()"),
         }
     }
@@ -523,7 +540,8 @@ impl Core {
         .map_err(|e| ErrorBody::new(ErrorCode::Config, format!("cannot build the scene: {e}")))
     }
 
-    /// Starts a session with the pack chosen by rotation (or the preset's pack).
+    /// Starts a session with the pack the learner chooses (rotation while nothing was learned),
+    /// or the preset's pack.
     fn start(
         &mut self,
         outcome: Outcome,
@@ -531,9 +549,11 @@ impl Core {
         preset: Option<sonora_engine::Preset>,
         source: SessionSource,
     ) -> CallResult {
-        self.start_with(outcome, minutes, preset, None, source)
+        self.start_with(outcome, minutes, preset, None, source, true)
     }
 
+    /// `learn`: let the learner choose when neither a preset nor a pack is given (false for
+    /// `next`, which rotates).
     fn start_with(
         &mut self,
         outcome: Outcome,
@@ -541,6 +561,7 @@ impl Core {
         preset: Option<sonora_engine::Preset>,
         pack: Option<String>,
         source: SessionSource,
+        learn: bool,
     ) -> CallResult {
         let minutes = match minutes {
             Some(m) if !(m.is_finite() && m > 0.0 && m <= 24.0 * 60.0) => {
@@ -553,7 +574,25 @@ impl Core {
             None if self.settings.default_minutes > 0.0 => Some(self.settings.default_minutes),
             None => None,
         };
+        self.ask_pending_rating();
         let seed = self.fresh_seed();
+        let time_bucket = self.time_bucket();
+        let mut choice = if preset.is_some() || pack.is_some() {
+            learning::CHOICE_EXPLICIT
+        } else {
+            learning::CHOICE_ROTATION
+        };
+        let mut why = None;
+        let mut pack = pack;
+        if learn
+            && choice == learning::CHOICE_ROTATION
+            && let Some(c) = self.learned_choice(outcome, time_bucket, seed)
+        {
+            tracing::info!(pack = %c.pack, why = %c.explanation, "pack chosen from what was learned");
+            pack = Some(c.pack);
+            why = Some(c.explanation);
+            choice = learning::CHOICE_LEARNED;
+        }
         let was_sounding = self.output.is_open();
         let mut scene = None;
         match self.output.open() {
@@ -580,10 +619,15 @@ impl Core {
             }
         }
         // The session being replaced ends here in the history.
-        if let State::Playing(old) | State::Fading { session: old, .. } = &self.state
-            && old.ends_at_fade.is_none()
-        {
-            self.record_session_end(old, true);
+        let ended = match &self.state {
+            State::Playing(old) | State::Fading { session: old, .. } if old.ends_at_fade.is_none() => {
+                self.record_session_end(old, true);
+                Some(learning::Ended::of(old))
+            }
+            _ => None,
+        };
+        if let Some(e) = ended {
+            self.session_ended(e, false);
         }
         // The pack actually playing (None while no device is open: chosen when sound starts).
         let pack = scene.as_ref().and_then(|c| c.pack_name()).or(pack);
@@ -594,7 +638,11 @@ impl Core {
         }
         let mut session = Session::new(outcome, minutes, seed, scene, preset, source);
         session.pack = pack;
+        session.choice = choice;
+        session.why = why;
+        session.time_bucket = time_bucket;
         session.history_id = self.record_session_start(&session, source);
+        self.record_scene(&session);
         tracing::info!(%outcome, minutes = ?minutes, "session started");
         self.state = State::Playing(session);
         self.broadcast_state();
@@ -607,6 +655,7 @@ impl Core {
                 let fade = self.settings.stop_fade_s;
                 tracing::info!(outcome = %session.outcome, "session stopped; fading out");
                 self.record_session_end(&session, true);
+                self.session_ended(learning::Ended::of(&session), false);
                 session.ends_at_fade = Some(jiff::Timestamp::now());
                 if self.output.is_open() {
                     self.output.fade_to(0.0, fade);

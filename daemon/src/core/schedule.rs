@@ -81,7 +81,11 @@ impl Core {
                 let token = self.prompt_counter;
                 let (summary, body) = crate::notify::prompt_texts(&e.name, e.outcome);
                 let timeout_s = self.settings.prompt_timeout_s;
-                self.notifier.send(NotifyCmd::Prompt { token, summary, body, timeout_s });
+                let actions =
+                    [(ACTION_CHECKIN, "Check in"), (ACTION_PLAY, "Just play"), (ACTION_SKIP, "Skip")]
+                        .map(|(k, l)| (k.to_string(), l.to_string()))
+                        .to_vec();
+                self.notifier.send(NotifyCmd::Prompt { token, summary, body, actions, timeout_s });
                 self.prompt = Some(Prompt {
                     token,
                     entry: e.name.clone(),
@@ -94,6 +98,10 @@ impl Core {
     }
 
     pub(super) fn prompt_answered(&mut self, token: u64, action: &str) {
+        if self.rating_prompt.as_ref().is_some_and(|r| r.token == token) {
+            self.rating_answered(action);
+            return;
+        }
         let Some(p) = self.prompt.take_if(|p| p.token == token) else { return };
         tracing::info!(entry = %p.entry, action, "check-in prompt answered");
         self.apply_prompt(p, action, false);

@@ -34,6 +34,11 @@ pub struct Session {
     pub source: sonora_store::SessionSource,
     /// Set once the session's end is recorded (stop or time up), while it fades.
     pub ends_at_fade: Option<jiff::Timestamp>,
+    /// How the pack was chosen (learned, rotation or explicit) and, when learned, why.
+    pub choice: &'static str,
+    pub why: Option<String>,
+    /// Time of day it started (the daemon's clock).
+    pub time_bucket: sonora_learn::TimeBucket,
 }
 
 impl Session {
@@ -64,6 +69,9 @@ impl Session {
             history_id: None,
             ends_at_fade: None,
             source,
+            choice: "rotation",
+            why: None,
+            time_bucket: sonora_learn::TimeBucket::Morning,
         }
     }
 
@@ -82,7 +90,10 @@ impl Session {
         }
         st.pack = self.pack.clone();
         if let Some(scene) = &self.scene {
-            st.explanation = Some(scene.explanation());
+            st.explanation = Some(match &self.why {
+                Some(why) => format!("{}; {why}", scene.explanation()),
+                None => scene.explanation(),
+            });
             st.layers = scene.layers();
         }
     }
