@@ -6,7 +6,8 @@
 //!   "Commands:" section of each help page (a new subcommand is covered without touching this file);
 //! - what `sonoractl` prints against a real daemon: `about` and `about --json`, `status`, sessions,
 //!   `checkin --file` on an espeak-ng recording, `history` and the other read-only commands that exist,
-//!   in plain and `--json` form, plus its error messages;
+//!   `insights` before and after ratings and the status line of a learned choice, in plain and `--json`
+//!   form, plus its error messages;
 //! - every string literal in the product's Rust sources (`src/` of the daemon, its crates, `sonoractl`
 //!   and the tray: menu labels, notifications, explanations, log and error messages; test modules
 //!   are left out);
@@ -928,6 +929,21 @@ fn printed_texts() -> Vec<Text> {
     run(&["stop"], &mut out);
     run(&["rate", "4"], &mut out);
     run(&["history"], &mut out);
+    // Learning from ratings (issue 15): what `insights` says before and after a few ratings, and
+    // the status line of a session whose pack came from what was learned.
+    if has("insights") {
+        run(&["insights"], &mut out);
+        for _ in 0..3 {
+            run(&["start", "calm", "--pack", "shore"], &mut out);
+            run(&["stop"], &mut out);
+            run(&["rate", "5"], &mut out);
+        }
+        run(&["insights"], &mut out);
+        run(&["start", "calm"], &mut out);
+        run(&["status"], &mut out);
+        run(&["stop"], &mut out);
+        run(&["insights", "--reset"], &mut out);
+    }
     if has("export") {
         for (flag, name) in [("--json", "export.json"), ("--csv", "export.csv")] {
             let path = dir.join(name);
