@@ -9,7 +9,7 @@ device. For a health concern, see a credentialed music therapist or another heal
 
 /// Control Sonora, the adaptive soundscape daemon for calm, focus and sleep.
 #[derive(Debug, Parser)]
-#[command(name = "sonoractl", version, after_help = AFTER_HELP)]
+#[command(name = "sonoractl", version = sonorad_cli::LONG_VERSION, after_help = AFTER_HELP)]
 pub struct Cli {
     /// Print one JSON value instead of plain lines (for scripts).
     #[arg(long, global = true)]

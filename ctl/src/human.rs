@@ -17,7 +17,12 @@ pub fn reply(cmd: &str, value: Value) -> Result<String> {
         }
         "version" => {
             let v: VersionInfo = serde_json::from_value(value)?;
-            format!("sonorad {} (protocol {}), sonoractl {}\n", v.version, v.protocol, sonora_proto::VERSION)
+            format!(
+                "sonorad {} (protocol {}), sonoractl {}\n",
+                v.version,
+                v.protocol,
+                sonorad_cli::LONG_VERSION
+            )
         }
         "quit" => "Sonora's daemon is stopping.\n".into(),
         "layers" => layers(&serde_json::from_value::<Vec<LayerInfo>>(value)?),

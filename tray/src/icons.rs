@@ -117,20 +117,43 @@ fn outcome_layers(o: Outcome, alpha: f32) -> Vec<Layer> {
 
 /// The picture for `kind` as straight (non-premultiplied) RGBA, `SIZE`x`SIZE`, row-major.
 pub fn rgba(kind: IconKind) -> Vec<u8> {
+    rgba_sized(kind, SIZE)
+}
+
+/// The application icon (menus, the launcher, media widgets): the calm picture, the one people see
+/// most in the panel.
+pub const APP_ICON: IconKind = IconKind::Playing(Outcome::Calm);
+
+/// Writes `kind` drawn at `size` x `size` pixels as a PNG (`sonora-tray --write-icon`, which
+/// packaging uses for the hicolor theme's sizes, so the menu icon is the tray's own picture).
+pub fn write_png(kind: IconKind, size: u32, path: &std::path::Path) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), size, size);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(&rgba_sized(kind, size))?;
+    writer.finish()?;
+    Ok(())
+}
+
+/// The picture for `kind` at any size (the shapes are in a unit square).
+pub fn rgba_sized(kind: IconKind, size: u32) -> Vec<u8> {
     const SS: u32 = 4;
     let layers = layers(kind);
-    let n = SIZE as usize;
+    let n = size as usize;
     let mut out = vec![0u8; n * n * 4];
-    for py in 0..SIZE {
-        for px in 0..SIZE {
+    for py in 0..size {
+        for px in 0..size {
             // composite "over" in float, straight alpha
             let (mut r, mut g, mut b, mut a) = (0f32, 0f32, 0f32, 0f32);
             for layer in &layers {
                 let mut cover = 0u32;
                 for sy in 0..SS {
                     for sx in 0..SS {
-                        let x = (px as f32 + (sx as f32 + 0.5) / SS as f32) / SIZE as f32;
-                        let y = (py as f32 + (sy as f32 + 0.5) / SS as f32) / SIZE as f32;
+                        let x = (px as f32 + (sx as f32 + 0.5) / SS as f32) / size as f32;
+                        let y = (py as f32 + (sy as f32 + 0.5) / SS as f32) / size as f32;
                         if layer.0.distance(x, y) <= 0.0 {
                             cover += 1;
                         }
@@ -147,7 +170,7 @@ pub fn rgba(kind: IconKind) -> Vec<u8> {
                 b = mix(b, layer.1[2]);
                 a = out_a;
             }
-            let i = ((py * SIZE + px) * 4) as usize;
+            let i = ((py * size + px) * 4) as usize;
             out[i..i + 4].copy_from_slice(&[
                 r.round() as u8,
                 g.round() as u8,
@@ -211,6 +234,28 @@ mod tests {
         assert!(fading[3] < calm[3], "fading is paler");
         // the idle ring is hollow
         assert_eq!(pixel(&rgba(IconKind::Idle), 32, 32)[3], 0);
+    }
+
+    #[test]
+    fn writes_the_app_icon_at_any_size() {
+        let dir = std::env::temp_dir().join(format!("sonora-icon-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for size in [16, 48, 256] {
+            let path = dir.join(format!("{size}.png"));
+            write_png(APP_ICON, size, &path).unwrap();
+            let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&path).unwrap()));
+            let mut reader = decoder.read_info().unwrap();
+            let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+            let info = reader.next_frame(&mut buf).unwrap();
+            assert_eq!((info.width, info.height), (size, size));
+            assert_eq!(&buf[..info.buffer_size()], &rgba_sized(APP_ICON, size)[..]);
+            // the calm blue at the centre, transparent in the corner
+            let alpha = |x: u32, y: u32| buf[((y * size + x) * 4 + 3) as usize];
+            assert_eq!(alpha(size / 2, size / 4), 255);
+            assert_eq!(alpha(0, 0), 0);
+        }
+        assert_eq!(rgba_sized(APP_ICON, SIZE), rgba(APP_ICON));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

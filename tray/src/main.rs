@@ -21,10 +21,14 @@ use anyhow::Context;
 const USAGE: &str = "sonora-tray: Sonora in the panel (needs the daemon, sonorad, on the session bus)
 
 Usage: sonora-tray [--via dbus|socket] [--help | --version]
+       sonora-tray --write-icon SIZE FILE
 
   --via dbus     follow the daemon on the session bus (the default on Linux)
   --via socket   follow it over its local socket (the default on macOS; for desktops without
                  a session bus)
+  --write-icon SIZE FILE
+                 write Sonora's application icon, SIZE x SIZE pixels, as a PNG and exit (how
+                 packages draw the menu icon from the tray's own picture)
 
 Logs go to stderr; set RUST_LOG=sonora_tray=debug for more.";
 
@@ -47,6 +51,16 @@ fn main() -> anyhow::Result<()> {
             "-V" | "--version" => {
                 println!("sonora-tray {}", sonora_proto::VERSION);
                 return Ok(());
+            }
+            "--write-icon" => {
+                let size: u32 = match args.next().map(|s| s.parse()) {
+                    Some(Ok(n)) if (8..=1024).contains(&n) => n,
+                    _ => {
+                        anyhow::bail!("--write-icon takes a size in pixels (8 to 1024) and a file\n\n{USAGE}")
+                    }
+                };
+                let file = args.next().context("--write-icon needs a file name")?;
+                return icons::write_png(icons::APP_ICON, size, std::path::Path::new(&file));
             }
             "--via" => {
                 via = match args.next().as_deref() {

@@ -4,6 +4,10 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+/// The version with the git commit it was built from, when built from a checkout
+/// ("0.2.0 (git 0123456789ab)"), else the plain version (see build.rs).
+pub const LONG_VERSION: &str = env!("SONORA_VERSION_LONG");
+
 const AFTER_HELP: &str = "Sonora is a wellbeing tool, not music therapy and not a medical device. \
 For a health concern, see a credentialed music therapist or another health professional.";
 
@@ -13,7 +17,7 @@ For a health concern, see a credentialed music therapist or another health profe
 /// With no subcommand it runs in the foreground (as systemd and launchd expect) and logs to
 /// stderr; SONORA_LOG or RUST_LOG set the log filter (e.g. SONORA_LOG=debug).
 #[derive(Debug, Parser)]
-#[command(name = "sonorad", version, after_help = AFTER_HELP)]
+#[command(name = "sonorad", version = LONG_VERSION, after_help = AFTER_HELP)]
 pub struct Cli {
     /// Print the effective configuration (defaults, config file, SONORA_* variables) and exit.
     #[arg(long)]

@@ -47,3 +47,36 @@ pub fn data_dir() -> PathBuf {
         .unwrap_or_else(|| home().join(".local/share"))
         .join("sonora")
 }
+
+/// Folders of installed sound packs, least preferred first (a later folder's pack shadows an
+/// earlier one of the same name): `sonora/packs` under each of `$XDG_DATA_DIRS` (default
+/// `/usr/local/share:/usr/share`, so a distribution package's `/usr/share/sonora/packs`), and
+/// `../share/sonora/packs` beside the running program (an install under any other prefix, such as
+/// `/opt/sonora`). A source build needs none of them: the built-in packs are also embedded in the
+/// daemon.
+pub fn system_pack_dirs() -> Vec<PathBuf> {
+    let data_dirs = std::env::var("XDG_DATA_DIRS")
+        .ok()
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| "/usr/local/share:/usr/share".into());
+    let mut preferred: Vec<PathBuf> = data_dirs
+        .split(':')
+        .filter(|d| d.starts_with('/'))
+        .map(|d| PathBuf::from(d).join("sonora/packs"))
+        .collect();
+    if let Some(prefix) = std::env::current_exe().ok().and_then(|e| Some(e.parent()?.parent()?.to_path_buf()))
+    {
+        preferred.push(prefix.join("share/sonora/packs"));
+    }
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    let mut seen: Vec<PathBuf> = Vec::new();
+    for d in preferred {
+        let key = std::fs::canonicalize(&d).unwrap_or_else(|_| d.clone());
+        if !seen.contains(&key) && d.is_dir() {
+            seen.push(key);
+            dirs.push(d);
+        }
+    }
+    dirs.reverse();
+    dirs
+}

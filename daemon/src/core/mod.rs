@@ -700,7 +700,10 @@ impl Core {
 
 /// User pack folders: `$XDG_DATA_HOME/sonora/packs` and any listed in the config.
 pub fn pack_dirs(settings: &Settings) -> Vec<std::path::PathBuf> {
-    let mut dirs = vec![sonora_proto::paths::data_dir().join("packs")];
+    // Installed packs (e.g. /usr/share/sonora/packs), then the user's, then configured folders:
+    // a later folder's pack shadows an earlier one of the same name.
+    let mut dirs = sonora_proto::paths::system_pack_dirs();
+    dirs.push(sonora_proto::paths::data_dir().join("packs"));
     dirs.extend(settings.pack_dirs.iter().cloned());
     dirs
 }
