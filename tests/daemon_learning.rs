@@ -378,3 +378,52 @@ fn insights_json_export_reset_and_forget() {
     let ins = d.ctl_json(&["insights"]);
     assert!(ins["outcomes"].as_array().unwrap().iter().all(|o| o["times"].as_array().unwrap().is_empty()));
 }
+
+/// `checkin_after`: when a session ends the daemon offers a check-in; choosing it records from the
+/// real (virtual) microphone and stores the check-in as the session's closing one.
+#[test]
+fn a_check_in_after_the_session_is_stored_next_to_the_opening_one() {
+    let _lock = sonora_tests::audio::lock();
+    let env = evening(
+        "checkin_after = true\nrating_prompt = false\nrating_prompt_min_minutes = 0.0\ncheckin_seconds = 4.0\n",
+    );
+    let desk = Desktop::start(&env);
+    let d = Daemon::start_in(env);
+    let wav = d.env.root.join("speech.wav");
+    sonora_tests::speak(
+        "When the sunlight strikes raindrops in the air, they act as a prism and form a rainbow.",
+        &wav,
+        &["-s", "150"],
+    );
+    d.ctl_json(&["start", "calm"]);
+    let id = session_id_of_latest(&d);
+    d.ctl_json(&["stop"]);
+    let (nid, summary, body, actions) = desk.wait_for(1);
+    assert_eq!(summary, "Check in after your session?");
+    assert!(body.contains("microphone only opens if you choose Check in"), "{body}");
+    assert_eq!(actions, ["checkin", "Check in", "skip", "Not now"]);
+    assert_eq!(desk.count(), 1, "rating_prompt = false: no 'Did that help?'");
+    desk.invoke(nid, "checkin");
+    wait_until(Duration::from_secs(5), || d.ctl_json(&["status"])["state"] == "checking_in")
+        .expect("Check in opens the microphone");
+    std::thread::sleep(Duration::from_millis(300));
+    let sink = std::env::var("SONORA_TEST_MIC_SINK").unwrap_or_else(|_| "sonora_mic".into());
+    let st = std::process::Command::new("paplay").args(["-d", &sink]).arg(&wav).status().expect("paplay");
+    assert!(st.success());
+    let s = wait_until(Duration::from_secs(10), || {
+        let s = session(&export(&d), &id);
+        s["close_checkin_id"].is_i64().then_some(s)
+    })
+    .expect("the check-in is linked to the session as its closing one");
+    assert!(s["checkin_id"].is_null(), "it is not the session's opening check-in: {s}");
+
+    // Not now: nothing is recorded.
+    d.ctl_json(&["start", "focus"]);
+    let id2 = session_id_of_latest(&d);
+    d.ctl_json(&["stop"]);
+    let (nid, ..) = desk.wait_for(2);
+    desk.invoke(nid, "skip");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_ne!(d.ctl_json(&["status"])["state"], "checking_in");
+    assert!(session(&export(&d), &id2)["close_checkin_id"].is_null());
+}

@@ -46,6 +46,9 @@ focus_pulse = false
 rating_prompt = true
 # Shorter sessions than this (minutes) do not ask.
 rating_prompt_min_minutes = 5.0
+# When a session ends, offer a short voice check-in (stored next to the opening one, so Sonora can
+# see how you sounded before and after). Also per [[schedule]] entry.
+checkin_after = false
 "#;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,6 +70,7 @@ pub struct Settings {
     pub focus_pulse: bool,
     pub rating_prompt: bool,
     pub rating_prompt_min_minutes: f64,
+    pub checkin_after: bool,
     /// Schedule entries, kept as raw TOML: `sonora-schedule` parses them entry by entry so one bad
     /// entry does not take the others down.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -95,6 +99,7 @@ struct FileShape {
     focus_pulse: Option<bool>,
     rating_prompt: Option<bool>,
     rating_prompt_min_minutes: Option<f64>,
+    checkin_after: Option<bool>,
     schedule: Option<toml::Value>,
     notification: Option<toml::Value>,
 }

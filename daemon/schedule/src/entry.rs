@@ -13,7 +13,7 @@ use toml::Spanned;
 /// Longest session a schedule entry may ask for: 12 hours. Anything longer is almost surely a typo.
 pub const MAX_MINUTES: u32 = 720;
 
-const FIELDS: &[&str] = &["name", "at", "days", "outcome", "minutes", "checkin"];
+const FIELDS: &[&str] = &["name", "at", "days", "outcome", "minutes", "checkin", "checkin_after"];
 
 /// A schedule entry that parsed cleanly.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +28,8 @@ pub struct Entry {
     pub minutes: Option<u32>,
     /// Whether to offer a voice check-in before the session.
     pub checkin: bool,
+    /// Whether to offer a short check-in when the session ends (issue 15).
+    pub checkin_after: bool,
     /// 1-based line of the entry's `[[schedule]]` header, for messages.
     pub line: usize,
 }
@@ -322,12 +324,21 @@ fn parse_one(
         }
     };
 
+    let checkin_after = match fields.get("checkin_after") {
+        None => false,
+        Some((_, toml::Value::Boolean(b))) => *b,
+        Some((line, v)) => {
+            err(*line, "checkin_after", format!("checkin_after must be true or false, not {}", type_name(v)));
+            false
+        }
+    };
+
     let label = name.clone().unwrap_or_else(|| format!("#{index}"));
     match (name, at, days, outcome, minutes, checkin) {
         (Some(name), Some(at), Some(days), Some(outcome), Some(minutes), Some(checkin))
             if errs.is_empty() =>
         {
-            Ok(Entry { name, at, days, outcome, minutes, checkin, line: header_line })
+            Ok(Entry { name, at, days, outcome, minutes, checkin, checkin_after, line: header_line })
         }
         _ => {
             errs.sort_by_key(|e| e.0);

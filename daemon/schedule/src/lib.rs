@@ -13,6 +13,7 @@
 //! outcome = "sleep"
 //! minutes = 40            # optional
 //! checkin = true          # optional, default false
+//! checkin_after = true    # optional, default false: offer a check-in when the session ends
 //! ```
 
 mod days;

@@ -53,13 +53,21 @@ impl Core {
             None => Vec::new(),
         };
         let mut result = checkin::read(audio, &history);
+        let mut closed = false;
         let now = jiff::Timestamp::now();
         if result.report.quality.ok {
             if let Some(store) = &self.store {
                 match store.add_checkin(&result.report, now) {
                     Ok(id) => {
                         result.checkin_id = Some(id);
-                        self.last_checkin = Some((id, Instant::now()));
+                        match self.closing_for.take() {
+                            // A check-in after a session sits next to its opening one.
+                            Some(sid) => match store.link_close_checkin(sid, id) {
+                                Ok(()) => closed = true,
+                                Err(e) => tracing::warn!(error = %e, "could not link the closing check-in"),
+                            },
+                            None => self.last_checkin = Some((id, Instant::now())),
+                        }
                     }
                     Err(e) => {
                         tracing::error!(error = %e, "could not store the check-in");
@@ -93,6 +101,10 @@ impl Core {
             self.reshape_running_session();
         } else {
             tracing::info!(reason = ?result.report.quality.reason, "check-in not usable");
+        }
+        self.closing_for = None;
+        if closed {
+            self.rebuild_learner(true);
         }
         let _ = self.events.send(Event::Checkin(Box::new(result.clone())));
         self.broadcast_state();

@@ -6,7 +6,7 @@
 //! so it stays on the actor.
 
 use super::{CallResult, Core, Session, to_value};
-use crate::notify::{NotifyCmd, RATING_ACTIONS};
+use crate::notify::{ACTION_CHECKIN, ACTION_SKIP, NotifyCmd, RATING_ACTIONS};
 use sonora_learn::{Choice, Context, MarkerBucket, Model, Observation, TimeBucket};
 use sonora_proto::command::InsightsArgs;
 use sonora_proto::{
@@ -26,11 +26,18 @@ pub(super) struct Ended {
     pub outcome: Outcome,
     pub pack: Option<String>,
     pub started_at: jiff::Timestamp,
+    pub checkin_after: bool,
 }
 
 impl Ended {
     pub fn of(s: &Session) -> Ended {
-        Ended { id: s.history_id, outcome: s.outcome, pack: s.pack.clone(), started_at: s.started_at }
+        Ended {
+            id: s.history_id,
+            outcome: s.outcome,
+            pack: s.pack.clone(),
+            started_at: s.started_at,
+            checkin_after: s.checkin_after,
+        }
     }
 }
 
@@ -128,14 +135,18 @@ impl Core {
         self.last_ended = e.id.or(self.last_ended);
         self.rebuild_learner(true);
         let Some(id) = e.id else { return };
-        if !self.settings.rating_prompt {
-            return;
-        }
         let listened_s = jiff::Timestamp::now().duration_since(e.started_at).as_secs_f64();
         if listened_s < self.settings.rating_prompt_min_minutes * 60.0 {
             return;
         }
-        if e.outcome == Outcome::Sleep && by_timer {
+        let asleep = e.outcome == Outcome::Sleep && by_timer;
+        if e.checkin_after && !asleep {
+            self.offer_closing_checkin(id, e.outcome);
+        }
+        if !self.settings.rating_prompt {
+            return;
+        }
+        if asleep {
             // They are probably asleep: ask next time.
             if let Some(store) = &self.store
                 && let Err(err) = store.set_ask_rating(id, true)
@@ -170,6 +181,44 @@ impl Core {
         tracing::info!(session = session_id, "asking whether the session helped");
         self.notifier.send(NotifyCmd::Prompt { token, summary, body, actions, timeout_s: 0.0 });
         self.rating_prompt = Some(RatingPrompt { token, session_id });
+    }
+
+    /// Offers a short check-in after a session (`checkin_after`): the microphone opens only if
+    /// the person chooses Check in.
+    fn offer_closing_checkin(&mut self, session_id: i64, outcome: Outcome) {
+        if let Some(old) = self.closing_prompt.take() {
+            self.notifier.send(NotifyCmd::Close { token: old.token });
+        }
+        self.prompt_counter += 1;
+        let token = self.prompt_counter;
+        let actions = [(ACTION_CHECKIN, "Check in"), (ACTION_SKIP, "Not now")]
+            .map(|(k, l)| (k.to_string(), l.to_string()))
+            .to_vec();
+        let summary = "Check in after your session?".to_string();
+        let body = format!(
+            "Your {outcome} session ended. Read a sentence aloud for a few seconds and Sonora can compare how you \
+             sounded before and after, to learn what seems to suit you. The microphone only opens if you choose \
+             Check in."
+        );
+        self.notifier.send(NotifyCmd::Prompt { token, summary, body, actions, timeout_s: 0.0 });
+        self.closing_prompt = Some(RatingPrompt { token, session_id });
+    }
+
+    pub(super) fn closing_answered(&mut self, action: &str) {
+        let Some(p) = self.closing_prompt.take() else { return };
+        if action != ACTION_CHECKIN {
+            tracing::info!(action, "no check-in after the session");
+            return;
+        }
+        if self.checking_in {
+            return;
+        }
+        self.closing_for = Some(p.session_id);
+        let (tx, _rx) = tokio::sync::oneshot::channel();
+        self.checkin(sonora_proto::command::CheckinArgs::default(), tx);
+        if !self.checking_in {
+            self.closing_for = None;
+        }
     }
 
     /// An answer to "Did that help?" (unanswered means no rating).

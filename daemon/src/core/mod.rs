@@ -106,6 +106,12 @@ pub struct Core {
     rating_prompt: Option<learning::RatingPrompt>,
     /// The session that ended last in this run (what `rate` rates).
     last_ended: Option<i64>,
+    /// A check-in offered at a session's end, waiting for an answer.
+    closing_prompt: Option<learning::RatingPrompt>,
+    /// The session the running check-in closes (its markers go next to the opening ones).
+    closing_for: Option<i64>,
+    /// The schedule entry that fired last asked for a check-in after its session.
+    schedule_checkin_after: bool,
 }
 
 /// How long the shutdown fade lasts: short, so SIGTERM is answered promptly but without a click.
@@ -151,6 +157,9 @@ impl Core {
             learner: sonora_learn::Model::default(),
             rating_prompt: None,
             last_ended: None,
+            closing_prompt: None,
+            closing_for: None,
+            schedule_checkin_after: false,
             self_tx: tx.clone(),
             output: Output::new(volume as f32, audio_tx),
             settings,
@@ -195,6 +204,9 @@ impl Core {
                     Some(Msg::NotificationAction(token, action)) => self.prompt_answered(token, &action),
                     Some(Msg::CheckinAudio(audio, reply)) => {
                         self.checking_in = false;
+                        if audio.is_err() {
+                            self.closing_for = None;
+                        }
                         let result = match audio {
                             Ok(audio) => self.finish_checkin(&audio),
                             Err(e) => {
@@ -641,6 +653,8 @@ impl Core {
         session.choice = choice;
         session.why = why;
         session.time_bucket = time_bucket;
+        session.checkin_after = self.settings.checkin_after
+            || (source == SessionSource::Schedule && std::mem::take(&mut self.schedule_checkin_after));
         session.history_id = self.record_session_start(&session, source);
         self.record_scene(&session);
         tracing::info!(%outcome, minutes = ?minutes, "session started");

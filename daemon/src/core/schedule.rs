@@ -67,6 +67,7 @@ impl Core {
                 continue;
             }
             let minutes = e.minutes.map(f64::from);
+            self.schedule_checkin_after = e.checkin_after;
             tracing::info!(entry = %e.name, outcome = %e.outcome, checkin = e.checkin, "schedule entry fired");
             if !e.checkin {
                 let _ = self.start(e.outcome, minutes, None, SessionSource::Schedule);
@@ -100,6 +101,10 @@ impl Core {
     pub(super) fn prompt_answered(&mut self, token: u64, action: &str) {
         if self.rating_prompt.as_ref().is_some_and(|r| r.token == token) {
             self.rating_answered(action);
+            return;
+        }
+        if self.closing_prompt.as_ref().is_some_and(|r| r.token == token) {
+            self.closing_answered(action);
             return;
         }
         let Some(p) = self.prompt.take_if(|p| p.token == token) else { return };

@@ -39,6 +39,8 @@ pub struct Session {
     pub why: Option<String>,
     /// Time of day it started (the daemon's clock).
     pub time_bucket: sonora_learn::TimeBucket,
+    /// Offer a check-in when it ends (`checkin_after`, globally or from its schedule entry).
+    pub checkin_after: bool,
 }
 
 impl Session {
@@ -72,6 +74,7 @@ impl Session {
             choice: "rotation",
             why: None,
             time_bucket: sonora_learn::TimeBucket::Morning,
+            checkin_after: false,
         }
     }
 
