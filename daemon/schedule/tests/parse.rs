@@ -180,3 +180,25 @@ fn times_must_be_24_hour_hh_mm() {
         assert_eq!(entry(bad), (None, 1), "{bad}");
     }
 }
+
+#[test]
+fn checkin_after_is_optional_and_must_be_a_boolean() {
+    let (entries, errors) = parse_entries(
+        "[[schedule]]\nname = \"wind-down\"\nat = \"21:30\"\ndays = \"daily\"\noutcome = \"calm\"\ncheckin_after = true\n\n\
+         [[schedule]]\nname = \"plain\"\nat = \"08:00\"\ndays = \"daily\"\noutcome = \"focus\"\n",
+    );
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        entries.iter().map(|e| (e.name.as_str(), e.checkin_after)).collect::<Vec<_>>(),
+        [("wind-down", true), ("plain", false)]
+    );
+    let (entries, errors) = parse_entries(
+        "[[schedule]]\nname = \"typo\"\nat = \"21:30\"\ndays = \"daily\"\noutcome = \"calm\"\ncheckin_after = 1\n",
+    );
+    assert!(entries.is_empty());
+    assert!(
+        errors[0].to_string().contains("checkin_after must be true or false, not integer"),
+        "{}",
+        errors[0]
+    );
+}
