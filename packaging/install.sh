@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install Sonora: binaries, helper scripts, the systemd user unit and D-Bus activation file (with
-# real paths filled in), the tray's autostart entry, shell completions, man pages and sound packs.
+# real paths filled in), the tray's autostart entry, menu entry and icons, shell completions, man
+# pages and sound packs.
 #
 # Usage: packaging/install.sh [--bins DIR] [--no-tray] [--uninstall] [--help]
 #
@@ -138,6 +139,23 @@ if [ "$TRAY" = 1 ]; then
     tmp=$(mktemp)
     sed "s#^Exec=sonora-tray#Exec=$(sed_escape "$bindir")/sonora-tray#" "$repo/tray/sonora-tray.desktop" > "$tmp"
     put 644 "$tmp" "$autostartdir/sonora-tray.desktop"
+    sed "s#^Exec=sonora-tray#Exec=$(sed_escape "$bindir")/sonora-tray#" "$here/sonora-tray.desktop" > "$tmp"
+    put 644 "$tmp" "$datadir/applications/sonora-tray.desktop"
+    rm -f "$tmp"
+fi
+
+if [ "$TRAY" = 1 ]; then
+    say "Icons (the tray's own picture, drawn by sonora-tray at each size):"
+    tmp=$(mktemp)
+    for size in 16 22 24 32 48 64 128 256; do
+        "$BINS/sonora-tray" --write-icon "$size" "$tmp"
+        put 644 "$tmp" "$datadir/icons/hicolor/${size}x${size}/apps/sonora.png"
+    done
+    rm -f "$tmp"
+    # The MPRIS identity entry shows the same picture once it is installed.
+    tmp=$(mktemp)
+    sed 's#^Icon=audio-x-generic$#Icon=sonora#' "$DESTDIR$datadir/applications/sonora.desktop" > "$tmp"
+    put 644 "$tmp" "$datadir/applications/sonora.desktop"
     rm -f "$tmp"
 fi
 
@@ -148,7 +166,12 @@ tmpdir=$(mktemp -d)
 "$ctl" completions zsh > "$tmpdir/_sonoractl"
 "$ctl" completions fish > "$tmpdir/sonoractl.fish"
 put 644 "$tmpdir/sonoractl" "$datadir/bash-completion/completions/sonoractl"
-put 644 "$tmpdir/_sonoractl" "$datadir/zsh/site-functions/_sonoractl"
+# zsh reads site-functions under /usr/local and ~/.local; a distribution's are vendor-completions.
+case $PREFIX in
+    /usr) zshdir=$datadir/zsh/vendor-completions ;;
+    *) zshdir=$datadir/zsh/site-functions ;;
+esac
+put 644 "$tmpdir/_sonoractl" "$zshdir/_sonoractl"
 put 644 "$tmpdir/sonoractl.fish" "$datadir/fish/vendor_completions.d/sonoractl.fish"
 "$ctl" manpage "$tmpdir/man" > /dev/null
 for m in "$tmpdir"/man/*.1; do

@@ -178,5 +178,6 @@ pub enum ScheduleCmd {
     },
     /// Pause the whole schedule (nothing starts by itself until resume).
     Pause,
+    /// Resume the schedule after a pause.
     Resume,
 }

@@ -15,8 +15,8 @@ pub fn completions(shell: clap_complete::Shell, mut cmd: Command) -> String {
     String::from_utf8(buf).expect("clap_complete writes UTF-8")
 }
 
-/// Writes `sonoractl.1`, `sonorad.1` and one page per sonoractl subcommand (`sonoractl-start.1`,
-/// nested ones as `sonoractl-service-install.1`) into `dir`, creating it. Returns the files
+/// Writes `sonoractl.1`, `sonorad.1` and one page per subcommand of either (`sonoractl-start.1`,
+/// nested ones as `sonoractl-service-install.1`, `sonorad-render.1`) into `dir`, creating it. Returns the files
 /// written, in order.
 pub fn manpages(dir: &Path, ctl: Command, daemon: Command) -> io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
@@ -25,22 +25,20 @@ pub fn manpages(dir: &Path, ctl: Command, daemon: Command) -> io::Result<Vec<Pat
         // build() fills in what the pages show: the `sonoractl-start` display names, global
         // options propagated to subcommands, and the generated help/version flags.
         cmd.build();
-        write_tree(dir, &cmd, &mut written, cmd.get_name() == "sonoractl")?;
+        write_tree(dir, &cmd, &mut written)?;
     }
     Ok(written)
 }
 
-fn write_tree(dir: &Path, cmd: &Command, written: &mut Vec<PathBuf>, subpages: bool) -> io::Result<()> {
+fn write_tree(dir: &Path, cmd: &Command, written: &mut Vec<PathBuf>) -> io::Result<()> {
     let name = cmd.get_display_name().unwrap_or_else(|| cmd.get_name()).to_string();
     let path = dir.join(format!("{name}.1"));
     let mut buf = Vec::new();
     clap_mangen::Man::new(cmd.clone()).render(&mut buf)?;
     std::fs::write(&path, buf)?;
     written.push(path);
-    if subpages {
-        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
-            write_tree(dir, sub, written, true)?;
-        }
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
+        write_tree(dir, sub, written)?;
     }
     Ok(())
 }
@@ -69,7 +67,9 @@ mod tests {
     #[test]
     fn one_page_per_subcommand_plus_the_daemon() {
         let dir = std::env::temp_dir().join(format!("sonora-gen-test-{}", std::process::id()));
-        let files = manpages(&dir, sample(), Command::new("sonorad").about("The daemon")).unwrap();
+        let daemon =
+            Command::new("sonorad").about("The daemon").subcommand(Command::new("render").about("Render"));
+        let files = manpages(&dir, sample(), daemon).unwrap();
         let names: Vec<_> =
             files.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
         assert_eq!(
@@ -79,11 +79,14 @@ mod tests {
                 "sonoractl-start.1",
                 "sonoractl-service.1",
                 "sonoractl-service-install.1",
-                "sonorad.1"
+                "sonorad.1",
+                "sonorad-render.1"
             ]
         );
         let page = std::fs::read_to_string(dir.join("sonoractl-start.1")).unwrap();
         assert!(page.contains(".TH sonoractl-start 1"), "{page}");
+        let page = std::fs::read_to_string(dir.join("sonorad-render.1")).unwrap();
+        assert!(page.contains(".TH sonorad-render 1"), "{page}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
