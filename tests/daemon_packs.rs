@@ -432,3 +432,27 @@ fn render_with_a_pack_reports_that_packs_layers_and_refuses_an_unknown_one() {
     assert!(!bad.exists(), "no file for a failed render");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The rotation's memory comes back from the history after a restart: with two sleep packs, the
+/// first automatic session after a restart plays the one that was *not* heard last. Three rounds,
+/// alternating which was last, so a daemon that forgot would pass only one time in eight.
+#[test]
+fn rotation_survives_a_restart() {
+    let (mut d, _, sleep) = daemon_with_one_focus_and_two_sleep_packs();
+    for round in 0..3 {
+        let (older, last) = if round % 2 == 0 { (&sleep[0], &sleep[1]) } else { (&sleep[1], &sleep[0]) };
+        assert_eq!(&session(&d, &["start", "sleep", "--pack", older], "sleep"), older);
+        assert_eq!(&session(&d, &["start", "sleep", "--pack", last], "sleep"), last);
+        d.ctl(&["stop"]);
+        assert!(d.terminate().success(), "log:\n{}", d.log_text());
+        // The same folders, a new daemon.
+        let env = std::mem::replace(&mut d.env, Env::new());
+        d = Daemon::start_in(env);
+        let next = session(&d, &["start", "sleep"], "sleep");
+        assert_eq!(
+            &next, older,
+            "round {round}: after a restart, {last} was heard last, so {older} comes next"
+        );
+        d.ctl(&["stop"]);
+    }
+}

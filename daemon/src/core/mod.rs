@@ -174,9 +174,26 @@ impl Core {
             rotation: rotation::Rotation::default(),
         };
         let mut core = core;
+        core.seed_rotation();
         core.load_schedule();
         core.rebuild_learner(false);
         (core, CoreHandle { tx, events })
+    }
+
+    /// Rotation survives restarts: the last sessions' packs in the history count as played.
+    fn seed_rotation(&mut self) {
+        let Some(store) = &self.store else { return };
+        let since = jiff::Timestamp::now().checked_sub(jiff::SignedDuration::from_hours(24 * 30)).ok();
+        match store.sessions(since) {
+            Ok(rows) => {
+                for r in rows.iter().filter(|r| r.pack.is_some()) {
+                    self.rotation.played(r.outcome, r.pack.as_deref().unwrap_or_default());
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read recent sessions; pack rotation starts afresh")
+            }
+        }
     }
 
     /// Desktop notifications for scheduled check-ins (needs the runtime, so it comes after new()).
