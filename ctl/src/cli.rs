@@ -173,9 +173,7 @@ pub enum PresetCmd {
 #[derive(Debug, Subcommand)]
 pub enum ScheduleCmd {
     /// Skip the next run of one entry.
-    SkipNext {
-        name: String,
-    },
+    SkipNext { name: String },
     /// Pause the whole schedule (nothing starts by itself until resume).
     Pause,
     /// Resume the schedule after a pause.
