@@ -26,8 +26,9 @@ fn main() {
         if !same {
             return None;
         }
-        // Rebuild when HEAD moves: a new commit, a checkout or a fetch that repacks refs.
-        for p in ["HEAD", "packed-refs"] {
+        // Rebuild when HEAD moves: a new commit, a checkout, or refs packed or written anew (a
+        // folder is watched as a whole: a branch's first loose ref after `git gc` counts too).
+        for p in ["HEAD", "packed-refs", "refs/heads"] {
             if let Some(path) = git(&workspace, &["rev-parse", "--git-path", p]) {
                 let path = workspace.join(path);
                 if path.exists() {
