@@ -356,6 +356,7 @@ impl RawConn {
 }
 
 pub mod audio;
+pub mod notifications;
 
 /// Speaks `text` with espeak-ng into a WAV file (test speech with known content).
 pub fn speak(text: &str, path: &Path, args: &[&str]) {
