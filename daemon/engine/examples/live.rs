@@ -8,17 +8,7 @@ fn main() {
     let outcome = a.first().map_or("calm", |s| s.as_str()).parse().unwrap();
     let seed = a.get(1).map_or(1, |s| s.parse().unwrap());
     let secs: usize = a.get(2).map_or(30, |s| s.parse().unwrap());
-    let req = SceneRequest {
-        outcome,
-        markers: None,
-        seed,
-        minutes: None,
-        sample_rate: 48_000,
-        preset: None,
-        pack: None,
-        avoid: Vec::new(),
-        focus_pulse: false,
-    };
+    let req = SceneRequest::new(outcome, seed);
     let (mut src, ctl) = build_scene(&req, &PackLibrary::builtin_only()).unwrap();
     println!("{}", ctl.explanation());
     let mut buf = vec![0.0f32; 96_000 * 5];
