@@ -37,6 +37,8 @@ use std::process::ExitCode;
 static ALLOCATOR: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
 
 fn main() -> ExitCode {
+    // SAFETY: first thing in main, before the runtime, logging or audio threads exist.
+    unsafe { audio::name_the_stream() };
     let cli = Cli::parse();
     if cli.print_config {
         return match config::load() {
