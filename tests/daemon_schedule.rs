@@ -172,3 +172,70 @@ fn an_unanswered_prompt_plays_at_a_gentle_volume() {
     assert_eq!(st["outcome"], "sleep");
     assert_eq!(st["volume"], 0.35, "at the gentle volume");
 }
+
+const NIGHT: &str = "\n[[schedule]]\nname = \"night\"\nat = \"21:30\"\noutcome = \"sleep\"\nminutes = 30\n";
+
+/// Starts `sonorad` in `env` with the simulated clock starting at `clock` (UTC), logging to `log`.
+fn spawn_daemon(env: &Env, clock: &str, log: &std::path::Path) -> std::process::Child {
+    let child = env
+        .command(sonora_tests::bin("sonorad"))
+        .env("SONORA_TEST_CLOCK", clock)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .expect("start sonorad");
+    let sock = env.socket();
+    let up = wait_until(Duration::from_secs(10), || {
+        std::os::unix::net::UnixStream::connect(&sock).is_ok()
+            && env.ctl(&["--json", "status"]).status.success()
+    });
+    assert!(up.is_some(), "sonorad did not come up: {}", std::fs::read_to_string(log).unwrap_or_default());
+    child
+}
+
+fn fired_lines(log: &std::path::Path) -> usize {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains("schedule entry fired"))
+        .count()
+}
+
+/// The daemon is killed with SIGKILL right after the 21:30 entry fired and restarted a minute later
+/// (inside the 10-minute grace window, where a machine switched on late still gets its run): the
+/// entry does not fire a second time, because the history keeps what fired last. A daemon with a
+/// fresh history started at the same moment does fire it, so the first restart would have too.
+#[test]
+fn a_restart_inside_the_grace_window_never_fires_an_entry_twice() {
+    let env = evening_env(NIGHT);
+    let log1 = env.root.join("first.log");
+    let mut first = spawn_daemon(&env, "2026-11-27T21:29:55+00:00[UTC]", &log1);
+    let playing = wait_until(Duration::from_secs(5), || env.ctl_json(&["status"])["state"] == "playing");
+    assert!(playing.is_some(), "the entry fires at 21:30: {}", std::fs::read_to_string(&log1).unwrap());
+    assert_eq!(fired_lines(&log1), 1);
+    first.kill().unwrap(); // SIGKILL: no clean shutdown, nothing flushed on the way out
+    first.wait().unwrap();
+
+    let log2 = env.root.join("second.log");
+    let mut second = spawn_daemon(&env, "2026-11-27T21:31:00+00:00[UTC]", &log2);
+    // 3 real seconds are 30 simulated ones: far more than the restart needs to poll the schedule.
+    std::thread::sleep(Duration::from_secs(3));
+    let st = env.ctl_json(&["status"]);
+    let text = std::fs::read_to_string(&log2).unwrap();
+    assert_eq!(fired_lines(&log2), 0, "the entry fired again after the restart:\n{text}");
+    assert_eq!(st["state"], "idle", "no second session: {st}");
+    let next = &env.ctl_json(&["schedule"])["entries"][0]["next_run"];
+    assert_eq!(next, "2026-11-28T21:30:00+00:00", "the next run is tomorrow's");
+    second.kill().unwrap();
+    second.wait().unwrap();
+
+    // The same moment with a history that never saw it fire: the entry is caught up (it fires).
+    let fresh = evening_env(NIGHT);
+    let log3 = fresh.root.join("fresh.log");
+    let mut third = spawn_daemon(&fresh, "2026-11-27T21:31:00+00:00[UTC]", &log3);
+    let caught_up = wait_until(Duration::from_secs(5), || fresh.ctl_json(&["status"])["state"] == "playing");
+    third.kill().unwrap();
+    third.wait().unwrap();
+    assert!(caught_up.is_some(), "a fresh start inside the grace window fires the entry");
+    assert_eq!(fired_lines(&log3), 1);
+}

@@ -127,10 +127,16 @@ impl Slot {
 /// An entry fires at most once per poll: if several occurrences fall inside a long grace window, only
 /// the latest fires. After handling, the entry's next occurrence is scheduled. When the scheduler is
 /// created, occurrences within the grace window before "now" are still pending, so a machine switched on
-/// at 21:35 still gets its 21:30 wind-down (a daemon restart within the grace window after a fire can
-/// therefore fire that entry again: the scheduler keeps no state on disk).
+/// at 21:35 still gets its 21:30 wind-down.
+///
+/// **Restarts never double-fire.** The scheduler remembers, per entry, the occurrence that fired last
+/// ([`Scheduler::last_fired`]); the daemon stores it on disk after each fire and hands it back with
+/// [`Scheduler::set_last_fired`] when it starts, so an occurrence that already fired is never pending
+/// again, whether the daemon was restarted or crashed inside the grace window.
 pub struct Scheduler {
     slots: Vec<Slot>,
+    /// Per entry name, the occurrence that fired last.
+    fired: std::collections::HashMap<String, Timestamp>,
     tz: TimeZone,
     paused: bool,
     grace: SignedDuration,
@@ -169,6 +175,7 @@ impl Scheduler {
             grace: DEFAULT_GRACE,
             errors: Vec::new(),
             clock,
+            fired: Default::default(),
         };
         let from = s.local(&s.clock.now()).checked_sub(s.grace).ok();
         s.slots = entries
@@ -183,6 +190,36 @@ impl Scheduler {
             })
             .collect();
         s
+    }
+
+    /// Occurrences that already fired (from a previous run of the daemon, by entry name): an entry
+    /// whose pending occurrence is at or before its last fired one moves on to the run after it.
+    pub fn set_last_fired(&mut self, fired: impl IntoIterator<Item = (String, Timestamp)>) {
+        for (name, at) in fired {
+            let keep = self.fired.get(&name).is_some_and(|old| *old >= at);
+            if !keep {
+                self.fired.insert(name, at);
+            }
+        }
+        self.skip_fired();
+    }
+
+    /// The occurrence each entry fired for last (in this run or restored), by entry name.
+    pub fn last_fired(&self) -> &std::collections::HashMap<String, Timestamp> {
+        &self.fired
+    }
+
+    /// Moves every pending occurrence that already fired on to the next one.
+    fn skip_fired(&mut self) {
+        for slot in &mut self.slots {
+            let Some(last) = self.fired.get(&slot.entry.name) else { continue };
+            for _ in 0..100_000 {
+                match slot.next.clone() {
+                    Some(n) if n.timestamp() <= *last => slot.next = slot.entry.next_run_after(n),
+                    _ => break,
+                }
+            }
+        }
     }
 
     /// Sets the grace window of the catch-up rule (negative values count as zero).
@@ -235,6 +272,7 @@ impl Scheduler {
                 }
             })
             .collect();
+        self.skip_fired();
     }
 
     /// Parses the config text and reloads: good entries replace the schedule, bad ones are kept as
@@ -386,6 +424,7 @@ impl Scheduler {
                 slot.skip = None;
             }
             if let Some(scheduled_for) = fire {
+                self.fired.insert(slot.entry.name.clone(), scheduled_for.timestamp());
                 report.fires.push(Fire { entry: slot.entry.clone(), scheduled_for });
             }
             if let Some((scheduled_for, count)) = missed {

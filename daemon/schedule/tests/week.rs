@@ -475,3 +475,32 @@ fn the_users_action_wins() {
     assert!(should_fire(&fire, false));
     assert!(!should_fire(&fire, true));
 }
+
+/// A daemon restarted (or crashed) a minute after the wind-down fired: a fresh scheduler would fire
+/// it again (the 21:30 run is inside the grace window), unless it is given what fired last.
+#[test]
+fn a_restart_inside_the_grace_window_does_not_fire_again() {
+    let (mut s, clock) = setup(CONFIG, "Europe/Berlin", "2026-11-27T21:29:00");
+    clock.advance(SignedDuration::from_secs(60));
+    let fires = s.poll_now();
+    assert_eq!(fires.iter().map(|f| f.entry.name.as_str()).collect::<Vec<_>>(), ["wind-down"]);
+    let fired = s.last_fired().clone();
+    assert_eq!(fired["wind-down"], at("2026-11-27T21:30", "Europe/Berlin").timestamp());
+
+    // The restart, one minute later.
+    clock.advance(SignedDuration::from_secs(60));
+    let (entries, _) = parse_entries(CONFIG);
+    let mut fresh = Scheduler::with_clock(entries.clone(), tz("Europe/Berlin"), Arc::new(clock.clone()));
+    assert_eq!(fresh.poll_now().len(), 1, "without what fired last, a restart fires the entry again");
+
+    let mut restarted = Scheduler::with_clock(entries, tz("Europe/Berlin"), Arc::new(clock.clone()));
+    restarted.set_last_fired(fired);
+    assert!(restarted.poll_now().is_empty(), "what fired before the restart does not fire again");
+    let next = restarted.infos(&clock.now()).entries.into_iter().find(|e| e.name == "wind-down").unwrap();
+    assert_eq!(next.next_run.as_deref(), Some("2026-11-28T21:30:00+01:00"), "the next day's run stays");
+    // A reload keeps it too.
+    restarted.load_config(CONFIG);
+    assert!(restarted.poll_now().is_empty());
+    clock.advance(SignedDuration::from_hours(24));
+    assert_eq!(restarted.poll_now().len(), 1, "the next day fires as usual");
+}

@@ -175,7 +175,7 @@ impl Core {
         };
         let mut core = core;
         core.seed_rotation();
-        core.load_schedule();
+        core.start_schedule();
         core.rebuild_learner(false);
         (core, CoreHandle { tx, events })
     }

@@ -28,6 +28,33 @@ pub(super) fn new_scheduler(clock: crate::clock::DaemonClock) -> Scheduler {
 }
 
 impl Core {
+    /// The schedule at start-up: entries whose time passed within the grace window still fire (a
+    /// machine switched on at 21:35 gets its 21:30 wind-down), except an occurrence that already
+    /// fired before a restart or crash (the history keeps what fired last, per entry).
+    pub(super) fn start_schedule(&mut self) {
+        let text = std::fs::read_to_string(crate::config::config_file()).unwrap_or_default();
+        let (entries, errors) = sonora_schedule::parse_entries(&text);
+        let tz = jiff::tz::TimeZone::system();
+        self.scheduler = Scheduler::with_clock(entries, tz, std::sync::Arc::new(self.clock.clone()));
+        for e in &errors {
+            tracing::warn!("{e}; the other entries keep working");
+        }
+        self.scheduler.set_errors(errors.iter().map(ToString::to_string).collect());
+        if let Some(store) = &self.store {
+            match store.schedule_fired() {
+                Ok(fired) => self.scheduler.set_last_fired(fired),
+                Err(e) => tracing::warn!(
+                    error = %e,
+                    "cannot read when schedule entries last fired; an entry that fired just before a restart may fire again"
+                ),
+            }
+        }
+        let n = self.scheduler.entries().count();
+        if n > 0 {
+            tracing::info!(entries = n, "schedule loaded");
+        }
+    }
+
     /// (Re)reads `[[schedule]]` from the config file; bad entries are reported and skipped.
     pub(super) fn load_schedule(&mut self) {
         let file = crate::config::config_file();
@@ -57,6 +84,16 @@ impl Core {
     pub(super) fn poll_schedule(&mut self) {
         let now = self.clock.now();
         for fire in self.scheduler.poll(&now) {
+            // Kept on disk before anything happens, so a restart or crash never fires it twice.
+            if let Some(store) = &self.store
+                && let Err(e) = store.set_schedule_fired(
+                    &fire.entry.name,
+                    fire.scheduled_for.timestamp(),
+                    jiff::Timestamp::now(),
+                )
+            {
+                tracing::warn!(entry = %fire.entry.name, error = %e, "could not record that the entry fired");
+            }
             let manual = match &self.state {
                 State::Playing(s) => s.source != SessionSource::Schedule,
                 _ => false,

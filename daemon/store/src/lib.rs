@@ -19,6 +19,7 @@
 mod error;
 mod export;
 mod learner;
+mod schedule;
 mod sparkline;
 
 pub use error::StoreError;
@@ -92,6 +93,14 @@ const MIGRATIONS: &[&str] = &[
          model       TEXT    NOT NULL,               -- JSON, the learner's current model
          reset_after INTEGER NOT NULL DEFAULT 0,     -- sessions up to this id are not learned from
          updated_at  TEXT    NOT NULL
+     );",
+    // v4 (issue 17, restarts never double-fire): per schedule entry, the occurrence that fired last,
+    // so a daemon restarted (or crashed and restarted) inside the grace window does not fire it again.
+    // Keyed by the entry's name, as the config names it; not personal history, so forget keeps it.
+    "CREATE TABLE schedule_fired (
+         entry          TEXT    PRIMARY KEY,
+         scheduled_unix INTEGER NOT NULL,          -- the occurrence that fired, seconds since the epoch
+         fired_at       TEXT    NOT NULL           -- when it fired (RFC 3339, UTC), for people reading the file
      );",
 ];
 

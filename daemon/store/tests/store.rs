@@ -492,3 +492,50 @@ fn store_is_send_and_two_handles_share_the_file() {
     t.join().unwrap().unwrap();
     assert_eq!(ctl.checkin_counts().unwrap(), (2, 2));
 }
+
+/// Schema v4: a v3 history (with data) gains the schedule_fired table, keeps its rows, and the table
+/// keeps the latest occurrence per entry (an older one never replaces it).
+#[test]
+fn v3_to_v4_adds_schedule_fired_and_keeps_the_latest_occurrence() {
+    assert_eq!(SCHEMA_VERSION, 4);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("history.db");
+    let raw = Connection::open(&db).unwrap();
+    for sql in &migrations()[..3] {
+        raw.execute_batch(sql).unwrap();
+    }
+    raw.pragma_update(None, "user_version", 3i64).unwrap();
+    raw.execute(
+        "INSERT INTO sessions (started_at, started_unix, outcome, source, pack)
+         VALUES ('2026-01-01T00:00:00Z', 1767225600, 'sleep', 'schedule', 'night')",
+        [],
+    )
+    .unwrap();
+    let has_table = |c: &Connection| -> bool {
+        c.query_row("SELECT COUNT(*) FROM sqlite_master WHERE name = 'schedule_fired'", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .unwrap()
+            == 1
+    };
+    assert!(!has_table(&raw), "v3 has no schedule_fired table");
+    drop(raw);
+
+    let s = Store::open(&db).unwrap();
+    assert_eq!(s.schema_version().unwrap(), 4);
+    assert_eq!(s.sessions(None).unwrap()[0].pack.as_deref(), Some("night"), "v3 data kept");
+    assert!(s.schedule_fired().unwrap().is_empty());
+    let at = ts("2026-11-27T21:30:05Z");
+    s.set_schedule_fired("wind-down", ts("2026-11-27T21:30:00Z"), at).unwrap();
+    s.set_schedule_fired("focus", ts("2026-11-27T09:00:00Z"), at).unwrap();
+    // An older occurrence (a clock stepped back) does not replace the newer one.
+    s.set_schedule_fired("wind-down", ts("2026-11-26T21:30:00Z"), at).unwrap();
+    drop(s);
+    let s = Store::open(&db).unwrap();
+    let fired = s.schedule_fired().unwrap();
+    assert_eq!(fired.len(), 2);
+    assert_eq!(fired["wind-down"], ts("2026-11-27T21:30:00Z"));
+    s.set_schedule_fired("wind-down", ts("2026-11-28T21:30:00Z"), at).unwrap();
+    assert_eq!(s.schedule_fired().unwrap()["wind-down"], ts("2026-11-28T21:30:00Z"));
+    assert!(has_table(&Connection::open(&db).unwrap()));
+}
