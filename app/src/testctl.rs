@@ -134,7 +134,8 @@ fn walk(w: &gtk::Widget, inside: Option<&str>, out: &mut Vec<Value>) {
         "sensitive": w.is_sensitive(),
         "visible": w.is_visible(),
         "mapped": w.is_mapped(),
-        "focusable": w.is_focusable(),
+        // A drop-down takes focus on its inner button: count focusable parts too.
+        "focusable": w.is_focusable() || (is_control && focusable_within(w)),
         "control": is_control && inside.is_none(),
         "inside": inside,
         "a11y": a11y::label_of(w),
@@ -168,6 +169,17 @@ fn walk(w: &gtk::Widget, inside: Option<&str>, out: &mut Vec<Value>) {
         walk(&c, inside.as_deref(), out);
         child = c.next_sibling();
     }
+}
+
+fn focusable_within(w: &gtk::Widget) -> bool {
+    let mut child = w.first_child();
+    while let Some(c) = child {
+        if c.is_focusable() || focusable_within(&c) {
+            return true;
+        }
+        child = c.next_sibling();
+    }
+    false
 }
 
 fn texts_within(w: &gtk::Widget) -> Vec<String> {

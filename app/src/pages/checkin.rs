@@ -42,7 +42,6 @@ impl Checkin {
         b.append(&super::heading("Read this aloud at your usual pace:"));
         let passage = super::text(&format!("“{}”", sonora_proto::about::CHECKIN_PASSAGE));
         passage.add_css_class("title-3");
-        passage.set_selectable(true);
         b.append(&passage);
         let start = gtk::Button::with_mnemonic("_Check in now");
         start.add_css_class("suggested-action");
@@ -76,6 +75,10 @@ impl Checkin {
         result.set_margin_start(12);
         result.set_margin_end(12);
         card.append(&result);
+        // The card shows only when there is something on it.
+        card.set_visible(false);
+        let c = card.clone();
+        result.connect_label_notify(move |l| c.set_visible(!l.label().is_empty()));
         b.append(&no_mic);
         b.append(&card);
         b.append(&super::text(sonora_proto::about::MARKERS));
