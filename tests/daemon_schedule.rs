@@ -175,8 +175,24 @@ fn an_unanswered_prompt_plays_at_a_gentle_volume() {
 
 const NIGHT: &str = "\n[[schedule]]\nname = \"night\"\nat = \"21:30\"\noutcome = \"sleep\"\nminutes = 30\n";
 
+/// A daemon this test kills itself (SIGKILL), also when an assertion fails first.
+struct Killed(std::process::Child);
+
+impl Killed {
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
 /// Starts `sonorad` in `env` with the simulated clock starting at `clock` (UTC), logging to `log`.
-fn spawn_daemon(env: &Env, clock: &str, log: &std::path::Path) -> std::process::Child {
+fn spawn_daemon(env: &Env, clock: &str, log: &std::path::Path) -> Killed {
     let child = env
         .command(sonora_tests::bin("sonorad"))
         .env("SONORA_TEST_CLOCK", clock)
@@ -184,6 +200,7 @@ fn spawn_daemon(env: &Env, clock: &str, log: &std::path::Path) -> std::process::
         .stderr(std::fs::File::create(log).unwrap())
         .spawn()
         .expect("start sonorad");
+    let child = Killed(child);
     let sock = env.socket();
     let up = wait_until(Duration::from_secs(10), || {
         std::os::unix::net::UnixStream::connect(&sock).is_ok()
@@ -213,8 +230,7 @@ fn a_restart_inside_the_grace_window_never_fires_an_entry_twice() {
     let playing = wait_until(Duration::from_secs(5), || env.ctl_json(&["status"])["state"] == "playing");
     assert!(playing.is_some(), "the entry fires at 21:30: {}", std::fs::read_to_string(&log1).unwrap());
     assert_eq!(fired_lines(&log1), 1);
-    first.kill().unwrap(); // SIGKILL: no clean shutdown, nothing flushed on the way out
-    first.wait().unwrap();
+    first.kill(); // SIGKILL: no clean shutdown, nothing flushed on the way out
 
     let log2 = env.root.join("second.log");
     let mut second = spawn_daemon(&env, "2026-11-27T21:31:00+00:00[UTC]", &log2);
@@ -226,16 +242,14 @@ fn a_restart_inside_the_grace_window_never_fires_an_entry_twice() {
     assert_eq!(st["state"], "idle", "no second session: {st}");
     let next = &env.ctl_json(&["schedule"])["entries"][0]["next_run"];
     assert_eq!(next, "2026-11-28T21:30:00+00:00", "the next run is tomorrow's");
-    second.kill().unwrap();
-    second.wait().unwrap();
+    second.kill();
 
     // The same moment with a history that never saw it fire: the entry is caught up (it fires).
     let fresh = evening_env(NIGHT);
     let log3 = fresh.root.join("fresh.log");
     let mut third = spawn_daemon(&fresh, "2026-11-27T21:31:00+00:00[UTC]", &log3);
     let caught_up = wait_until(Duration::from_secs(5), || fresh.ctl_json(&["status"])["state"] == "playing");
-    third.kill().unwrap();
-    third.wait().unwrap();
+    third.kill();
     assert!(caught_up.is_some(), "a fresh start inside the grace window fires the entry");
     assert_eq!(fired_lines(&log3), 1);
 }

@@ -9,6 +9,7 @@
 //! - [`hooks`]: the user's `on_event` script, run on session and check-in events;
 //! - [`instance`]: one daemon per user;
 //! - [`watch`]: config and pack files reloaded when they change;
+//! - [`sleep`]: fade out before suspend, go on after resume (logind);
 //! - [`offline`]: `sonorad analyze` and `sonorad render`, which need no running daemon;
 
 mod audio;
@@ -23,6 +24,7 @@ mod logging;
 mod notice;
 mod notify;
 mod offline;
+mod sleep;
 mod transport;
 mod watch;
 
@@ -103,6 +105,7 @@ fn run() -> Result<(), ExitCode> {
             tokio::spawn(transport::socket::serve(listener, handle.clone(), shutdown_rx.clone()));
         let dbus_task = tokio::spawn(transport::dbus::serve(handle.clone(), shutdown_rx.clone()));
         let mpris_task = tokio::spawn(transport::mpris::serve(handle.clone(), shutdown_rx.clone()));
+        let _sleep_task = tokio::spawn(sleep::run(handle.clone()));
         let _watcher = watch::files(handle.clone());
         core.run(shutdown_signal()).await;
         let _ = shutdown_tx.send(true);

@@ -11,6 +11,7 @@ mod presets;
 mod rotation;
 mod schedule;
 mod session;
+pub(crate) mod suspend;
 
 use crate::audio::{AudioEvent, Output};
 use crate::config::{self, Settings};
@@ -32,6 +33,8 @@ pub(crate) enum Msg {
     FilesChanged,
     /// Someone answered a notification: (prompt token, action key).
     NotificationAction(u64, String),
+    /// The machine goes to sleep or woke up (from `crate::sleep`).
+    Sleep(suspend::SleepMsg),
 }
 
 /// What transports hold: a way to call the core and to follow its events.
@@ -45,6 +48,11 @@ impl CoreHandle {
     /// Tells the core that watched files changed (from the file watcher's thread).
     pub fn files_changed(&self) {
         let _ = self.tx.try_send(Msg::FilesChanged);
+    }
+
+    /// Sleep and resume (from the logind listener).
+    pub fn sleep_event(&self, msg: suspend::SleepMsg) {
+        let _ = self.tx.try_send(Msg::Sleep(msg));
     }
 
     /// An answer to a notification prompt (from the notifier task).
@@ -112,6 +120,8 @@ pub struct Core {
     closing_for: Option<i64>,
     /// The schedule entry that fired last asked for a check-in after its session.
     schedule_checkin_after: bool,
+    /// Set while the machine sleeps (see suspend.rs).
+    suspended: Option<suspend::Suspended>,
 }
 
 /// How long the shutdown fade lasts: short, so SIGTERM is answered promptly but without a click.
@@ -160,6 +170,7 @@ impl Core {
             closing_prompt: None,
             closing_for: None,
             schedule_checkin_after: false,
+            suspended: None,
             self_tx: tx.clone(),
             output: Output::new(volume as f32, audio_tx),
             settings,
@@ -219,6 +230,7 @@ impl Core {
                         }
                     }
                     Some(Msg::NotificationAction(token, action)) => self.prompt_answered(token, &action),
+                    Some(Msg::Sleep(m)) => self.on_sleep(m),
                     Some(Msg::CheckinAudio(audio, reply)) => {
                         self.checking_in = false;
                         if audio.is_err() {
@@ -269,6 +281,8 @@ impl Core {
     fn next_deadline(&self) -> Option<Instant> {
         let state_deadline = match &self.state {
             State::Idle => None,
+            // Asleep: the session's end is decided by the wall clock on resume.
+            State::Playing(_) if self.suspended.is_some() => None,
             State::Playing(s) => s.ends.map(|(i, _)| i),
             State::Fading { until, .. } => Some(*until),
         };
@@ -301,7 +315,7 @@ impl Core {
             self.poll_schedule();
         }
         match std::mem::replace(&mut self.state, State::Idle) {
-            State::Playing(mut s) if s.ends.is_some_and(|(i, _)| i <= now) => {
+            State::Playing(mut s) if s.ends.is_some_and(|(i, _)| i <= now) && self.suspended.is_none() => {
                 tracing::info!(outcome = %s.outcome, "session time is up; fading out");
                 self.record_session_end(&s, false);
                 self.session_ended(learning::Ended::of(&s), true);

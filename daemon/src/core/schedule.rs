@@ -70,6 +70,9 @@ impl Core {
     }
 
     pub(super) fn schedule_deadline(&self) -> Option<Instant> {
+        if self.suspended.is_some() {
+            return None; // polled on resume
+        }
         let now = self.clock.now();
         let wake = self.scheduler.next_wakeup(&now)?;
         Some(Instant::now() + self.clock.real_until(&wake).min(MAX_SCHEDULE_SLEEP))
@@ -77,6 +80,9 @@ impl Core {
 
     /// Whether a schedule entry is due now (by the daemon's clock, not a monotonic deadline).
     pub(super) fn schedule_due(&self) -> bool {
+        if self.suspended.is_some() {
+            return false;
+        }
         let now = self.clock.now();
         self.scheduler.next_wakeup(&now).is_some_and(|w| w <= now)
     }
