@@ -8,6 +8,7 @@ use crate::client::{Action, Update};
 use crate::icons;
 use crate::menu::{Choice, TrayMenu, choice_for};
 use crate::view::{IconKind, Presence, View, view};
+use crate::window;
 use std::process::Command;
 use std::sync::mpsc::{Receiver, Sender};
 use std::time::{Duration, Instant};
@@ -99,24 +100,49 @@ impl App {
         self.menu.apply(&self.view);
         match choice? {
             Choice::Daemon(action) => {
-                if self.actions.send(action).is_err() {
-                    warn!("the D-Bus thread is gone; {action:?} dropped");
+                self.act(action);
+                None
+            }
+            Choice::CheckIn => {
+                // The window shows the sentence, a countdown and the meter; without it the
+                // client thread posts a notice with the sentence as the daemon starts listening.
+                if !window::app_path().is_some_and(|app| window::open(&app, &["--checkin"])) {
+                    self.act(Action::CheckIn);
                 }
                 None
             }
+            Choice::OpenWindow => match window::app_path() {
+                Some(app) if window::open(&app, &[]) => None,
+                _ => Some(Request::Message {
+                    title: "Sonora's window is not installed".into(),
+                    body: "Install sonora-app (it comes with the Sonora package) to open Sonora's window."
+                        .into(),
+                }),
+            },
             Choice::History => {
-                self.show_history();
+                if !window::app_path().is_some_and(|app| window::open(&app, &["--page", "history"])) {
+                    self.show_history();
+                }
                 None
             }
             Choice::OpenConfig => {
                 open_config_folder();
                 None
             }
-            Choice::About => Some(Request::Message {
-                title: "About Sonora".into(),
-                body: sonora_proto::about::about_text(),
-            }),
+            Choice::About => match window::app_path() {
+                Some(app) if window::open(&app, &["--page", "about"]) => None,
+                _ => Some(Request::Message {
+                    title: "About Sonora".into(),
+                    body: sonora_proto::about::about_text(),
+                }),
+            },
             Choice::Quit => Some(Request::Quit),
+        }
+    }
+
+    fn act(&self, action: Action) {
+        if self.actions.send(action).is_err() {
+            warn!("the D-Bus thread is gone; {action:?} dropped");
         }
     }
 

@@ -237,6 +237,9 @@ async fn watch(
     let mut events = sonora.receive_event().await?;
     info!("{DBUS_NAME} is on the bus");
     refresh(&sonora, tx, true).await;
+    // A check-in the tray started (without Sonora's window): tell the person what to read once
+    // the daemon starts listening, which is also when the length it listens for is known.
+    let mut notice_due = false;
 
     loop {
         tokio::select! {
@@ -268,6 +271,15 @@ async fn watch(
                 if let Ok(args) = event.args() {
                     match serde_json::from_str::<sonora_proto::Event>(args.event_json) {
                         Ok(sonora_proto::Event::State(status)) => send_status(tx, status),
+                        Ok(sonora_proto::Event::CheckinLevel { remaining_s, .. }) if notice_due => {
+                            notice_due = false;
+                            let conn = conn.clone();
+                            tokio::spawn(async move {
+                                if let Err(e) = crate::notice::post(&conn, remaining_s).await {
+                                    warn!("could not show the check-in notice: {e}");
+                                }
+                            });
+                        }
                         Ok(sonora_proto::Event::Error(e)) => warn!("daemon reports: {e}"),
                         Ok(other) => debug!("event: {other:?}"),
                         Err(e) => warn!("unreadable event: {e}"),
@@ -276,6 +288,7 @@ async fn watch(
             }
             action = actions.recv() => {
                 let Some(action) = action else { return Ok(false) };
+                notice_due |= action == Action::CheckIn;
                 let (sonora, tx) = (sonora.clone(), tx.clone());
                 tokio::spawn(async move { perform(&sonora, &tx, action).await });
             }

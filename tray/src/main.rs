@@ -13,8 +13,10 @@ mod icons;
 #[cfg(target_os = "macos")]
 mod mac_shell;
 mod menu;
+mod notice;
 mod socket;
 mod view;
+mod window;
 
 use anyhow::Context;
 

@@ -13,11 +13,15 @@ use tray_icon::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu
 pub const ABOUT_LABEL: &str = "About Sonora (not a medical device)";
 pub const CHECKIN_LABEL: &str = "Check in now…";
 pub const HISTORY_LABEL: &str = "History…";
+pub const OPEN_LABEL: &str = "Open Sonora…";
 
 /// What a click asks for.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Choice {
     Daemon(Action),
+    /// Sonora's window when installed, else the daemon's check-in with a notice.
+    CheckIn,
+    OpenWindow,
     History,
     OpenConfig,
     About,
@@ -34,7 +38,8 @@ pub fn choice_for(id: &str, view: &View) -> Option<Choice> {
         return pct.parse::<u8>().ok().map(|p| Choice::Daemon(Action::Volume(f64::from(p) / 100.0)));
     }
     Some(match id {
-        "checkin" => Choice::Daemon(Action::CheckIn),
+        "checkin" => Choice::CheckIn,
+        "open" => Choice::OpenWindow,
         "stop" => Choice::Daemon(Action::Stop),
         "schedule_pause" => Choice::Daemon(Action::PauseSchedule(!view.schedule_paused)),
         "history" => Choice::History,
@@ -78,11 +83,14 @@ impl TrayMenu {
         }
         let schedule = CheckMenuItem::with_id("schedule_pause", "Pause schedule", false, false, None);
         let history = MenuItem::with_id("history", HISTORY_LABEL, false, None);
+        // Always enabled: the window says itself when the daemon is not running.
+        let open = MenuItem::with_id("open", OPEN_LABEL, true, None);
         let config = MenuItem::with_id("config", "Open config folder", true, None);
         let about = MenuItem::with_id("about", ABOUT_LABEL, true, None);
         let quit = MenuItem::with_id("quit", "Quit tray", true, None);
 
         menu.append(&status)?;
+        menu.append(&open)?;
         menu.append(&PredefinedMenuItem::separator())?;
         for o in &outcomes {
             menu.append(o)?;
@@ -150,7 +158,8 @@ mod tests {
         assert_eq!(choice_for("outcome:focus", &idle), Some(Choice::Daemon(Action::Toggle(Outcome::Focus))));
         assert_eq!(choice_for("volume:40", &idle), Some(Choice::Daemon(Action::Volume(0.4))));
         assert_eq!(choice_for("schedule_pause", &idle), Some(Choice::Daemon(Action::PauseSchedule(true))));
-        assert_eq!(choice_for("checkin", &idle), Some(Choice::Daemon(Action::CheckIn)));
+        assert_eq!(choice_for("checkin", &idle), Some(Choice::CheckIn));
+        assert_eq!(choice_for("open", &idle), Some(Choice::OpenWindow));
         assert_eq!(choice_for("about", &idle), Some(Choice::About));
         assert_eq!(choice_for("quit", &idle), Some(Choice::Quit));
         assert_eq!(choice_for("status", &idle), None);
