@@ -4,7 +4,7 @@
 use serde_json::Value;
 use sonora_tests::{Daemon, Env, RawConn, audio, bin, require_program, wait_child, wait_until};
 use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -229,164 +229,81 @@ fn the_session_bus_goes_away_and_comes_back() {
 
 // ---------------------------------------------------------------- (d) audio server restart
 
-/// A private PulseAudio with one null sink, so killing it does not disturb other tests.
-struct PrivatePulse {
-    dir: PathBuf,
-    server: String,
-    /// Its own session bus (the test's private one): the shared bus already has org.PulseAudio1.
-    bus: String,
-    child: Option<Guard>,
-}
-
-impl PrivatePulse {
-    fn new(root: &Path, bus: &str) -> PrivatePulse {
-        require_program("pulseaudio", "pulseaudio");
-        require_program("pactl", "pulseaudio-utils");
-        let dir = root.join("pa");
-        std::fs::create_dir_all(dir.join("run/pulse")).unwrap();
-        std::fs::create_dir_all(dir.join("home")).unwrap();
-        let server = format!("unix:{}", dir.join("run/pulse/native").display());
-        let mut p = PrivatePulse { dir, server, bus: bus.to_string(), child: None };
-        p.start();
-        p
-    }
-
-    fn start(&mut self) {
-        let sock = self.dir.join("run/pulse/native");
-        let _ = std::fs::remove_file(&sock);
-        let pa = self.dir.join("private.pa");
-        std::fs::write(
-            &pa,
-            format!(
-                "load-module module-native-protocol-unix auth-anonymous=1 socket={}\n\
-                 load-module module-null-sink sink_name=private_sink\n\
-                 set-default-sink private_sink\n",
-                sock.display()
-            ),
-        )
-        .unwrap();
-        let child = Command::new("pulseaudio")
-            .args([
-                "--daemonize=no",
-                "--use-pid-file=no",
-                "-n",
-                "--exit-idle-time=-1",
-                "--log-target=stderr",
-                "-F",
-            ])
-            .arg(&pa)
-            .env("XDG_RUNTIME_DIR", self.dir.join("run"))
-            .env("HOME", self.dir.join("home"))
-            .env("XDG_CONFIG_HOME", self.dir.join("home/.config"))
-            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus)
-            .env_remove("PULSE_SERVER")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(self.dir.join("pulse.log")).unwrap())
-            .spawn()
-            .expect("start pulseaudio");
-        self.child = Some(Guard(child));
-        let server = self.server.clone();
-        let up = wait_until(Duration::from_secs(10), || {
-            Command::new("pactl")
-                .args(["--server", &server, "info"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .map(|s| s.success())
-                .unwrap_or(false)
-        });
-        assert!(up.is_some(), "private pulseaudio did not start: {}", self.log());
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut g) = self.child.take() {
-            g.0.kill().unwrap();
-            g.0.wait().unwrap();
-        }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("pulse.log")).unwrap_or_default()
-    }
-
-    /// Records the private sink's monitor for `secs` and returns its RMS.
-    fn record_rms(&self, secs: f64) -> f32 {
-        let path = self.dir.join(format!("rec-{}.wav", Instant::now().elapsed().as_nanos()));
-        let mut rec = Command::new("parec")
-            .args(["--server", &self.server, "--latency-msec=20", "-d", "private_sink.monitor"])
-            .args(["--file-format=wav", "--rate=48000", "--channels=2"])
-            .arg(&path)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start parec");
-        std::thread::sleep(Duration::from_secs_f64(secs));
-        // SAFETY: signalling our own child.
-        unsafe { libc::kill(rec.id() as i32, libc::SIGINT) };
-        let _ = wait_child(&mut rec, Duration::from_secs(5));
-        let _ = rec.kill();
-        let _ = rec.wait();
-        let samples = audio::read_wav(&path);
-        // Skip the first 200 ms (stream start-up).
-        audio::rms(samples.get(19_200..).unwrap_or(&[]))
-    }
-}
-
+/// The sound server (PulseAudio or PipeWire, whichever the tests run against: a private one, so
+/// killing it disturbs no other test) dies mid-session and comes back: the session keeps playing
+/// and counting, status says why it is silent, and sound returns by itself.
 #[test]
 fn the_audio_server_dies_and_comes_back_mid_session() {
     require_program("parec", "pulseaudio-utils");
     let env = Env::new();
-    let mut pa = PrivatePulse::new(&env.root, &env.bus_address);
+    let mut server = audio::PrivateServer::new(&env.root, &env.bus_address);
+    eprintln!("private sound server: {:?}", server.kind);
     let log = env.root.join("sonorad.log");
-    let server = pa.server.clone();
-    let _d = spawn_daemon(&env, &log, &[("PULSE_SERVER", &server)]);
+    let pulse_server = server.server.clone();
+    let _d = spawn_daemon(&env, &log, &[("PULSE_SERVER", &pulse_server)]);
     let log_text = || std::fs::read_to_string(&log).unwrap_or_default();
+    let status = || env.ctl_json(&["--via", "socket", "status"]);
 
-    let st = env.ctl_json(&["--via", "socket", "start", "calm"]);
+    let st = env.ctl_json(&["--via", "socket", "start", "calm", "--minutes", "10"]);
     assert_eq!(st["state"], "playing");
     assert_eq!(st["audio_error"], Value::Null, "{st}");
+    assert_eq!(st["silent_reason"], Value::Null, "{st}");
     assert_eq!(st["output"], "device", "{st}");
-    let rms_before = pa.record_rms(2.5);
+    let started_at = st["started_at"].clone();
+    let rms_before = audio::rms(&server.record("sonora_test.monitor", 2.5));
     assert!(rms_before > 1e-4, "the private sink hears the session before the fault (rms {rms_before})");
 
-    pa.kill();
+    server.kill();
     let t = Instant::now();
     let noticed = wait_until(Duration::from_secs(10), || {
-        let st = env.ctl_json(&["--via", "socket", "status"]);
+        let st = status();
         (!st["audio_error"].is_null()).then_some(st)
     });
     let st = noticed.unwrap_or_else(|| {
         panic!(
             "10 s after the audio server died, status still shows no audio_error: {}\nlog:\n{}",
-            env.ctl_json(&["--via", "socket", "status"]),
+            status(),
             log_text()
         )
     });
     eprintln!("audio_error after {:?}: {}", t.elapsed(), st["audio_error"]);
     assert_eq!(st["state"], "playing", "the session keeps playing through the fault: {st}");
     assert_eq!(st["outcome"], "calm");
+    assert_eq!(st["output"], "none", "{st}");
+    assert!(st["silent_reason"].as_str().is_some_and(|r| r.contains("no sound device")), "{st}");
+    let human = String::from_utf8_lossy(&env.ctl(&["--via", "socket", "status"]).stdout).into_owned();
+    assert!(human.contains("Silent for now: no sound device is available"), "{human}");
+    // Timed sessions keep counting while silent.
+    let left = remaining(&st);
+    std::thread::sleep(Duration::from_secs(2));
+    let st = status();
+    assert_eq!(st["started_at"], started_at, "the same session: {st}");
+    assert!(remaining(&st) < left - 1.5, "the timer keeps counting while silent: {left} then {st}");
 
-    pa.start();
+    server.start();
     let t = Instant::now();
     let recovered = wait_until(Duration::from_secs(10), || {
-        let st = env.ctl_json(&["--via", "socket", "status"]);
+        let st = status();
         (st["audio_error"].is_null() && st["output"] == "device").then_some(st)
     });
-    assert!(
-        recovered.is_some(),
-        "10 s after the audio server came back, audio_error is still set: {}\nlog:\n{}",
-        env.ctl_json(&["--via", "socket", "status"]),
-        log_text()
-    );
+    let st = recovered.unwrap_or_else(|| {
+        panic!(
+            "10 s after the audio server came back, audio_error is still set: {}\nlog:\n{}",
+            status(),
+            log_text()
+        )
+    });
     eprintln!("audio back after {:?}", t.elapsed());
+    assert_eq!(st["silent_reason"], Value::Null, "{st}");
+    assert_eq!(st["started_at"], started_at, "the same session goes on: {st}");
     std::thread::sleep(Duration::from_millis(1500)); // the 1 s fade-in after reopening
-    let rms_after = pa.record_rms(2.5);
+    let rms_after = audio::rms(&server.record("sonora_test.monitor", 2.5));
     assert!(
         rms_after > rms_before * 0.1,
         "the new server's sink hears the session again (rms {rms_after}, before {rms_before}); log:\n{}",
         log_text()
     );
-    assert_eq!(env.ctl_json(&["--via", "socket", "status"])["state"], "playing");
+    assert_eq!(status()["state"], "playing");
 }
 
 // ---------------------------------------------------------------- (e) a stalled daemon

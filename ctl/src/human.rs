@@ -106,6 +106,9 @@ pub fn status(st: &Status) -> String {
             .collect();
         out.push_str(&format!("Layers: {}\n", names.join(", ")));
     }
+    if let Some(why) = &st.silent_reason {
+        out.push_str(&format!("Silent for now: {why}.\n"));
+    }
     if let Some(e) = &st.audio_error {
         out.push_str(&format!("Sound: {e}\n"));
     }

@@ -148,6 +148,16 @@ impl Scene {
         self.frame as f64 / self.sr as f64
     }
 
+    /// Starts the scene `t_s` seconds into its session: the arc, the layers' entries and sleep's
+    /// closing fade go on from there. For a scene rebuilt mid-session (the daemon's sound device
+    /// came back), so the session keeps its place instead of opening again. Call before the first
+    /// fill.
+    pub fn start_at(&mut self, t_s: f64) {
+        if t_s.is_finite() && t_s > 0.0 {
+            self.frame = (t_s * self.sr as f64) as u64;
+        }
+    }
+
     /// Rough relative render cost of each layer.
     pub fn layer_costs(&self) -> Vec<f32> {
         self.layers.iter().map(|l| l.cost).collect()

@@ -111,6 +111,10 @@ pub struct Status {
     /// Where sound goes: "device" or "none".
     #[serde(default)]
     pub output: Option<String>,
+    /// Why a playing session is silent right now, in plain words (null while sound plays or when
+    /// idle). The session keeps its place and its timer; sound returns by itself.
+    #[serde(default)]
+    pub silent_reason: Option<String>,
     /// Whether the daemon's schedule is paused.
     #[serde(default)]
     pub schedule_paused: bool,
@@ -137,6 +141,7 @@ impl Status {
             layers: Vec::new(),
             audio_error: None,
             output: None,
+            silent_reason: None,
             schedule_paused: false,
             last_markers: None,
             underruns: 0,
