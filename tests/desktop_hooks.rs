@@ -113,3 +113,51 @@ fn a_slow_hook_does_not_delay_the_daemon() {
     assert!(started.is_some(), "the hooks did not run: {:?}\n{}", lines(&pids), d.log_text());
     assert!(worst < Duration::from_millis(1500), "a command took {worst:?} while hooks slept");
 }
+
+#[test]
+fn a_hook_added_changed_or_removed_by_a_reload_applies_without_a_restart() {
+    let env = Env::new();
+    let first = env.root.join("first.log");
+    let second = env.root.join("second.log");
+    let hook1 = script(&env, "hook1", &format!("echo \"$SONORA_EVENT\" >> '{}'", first.display()));
+    let hook2 = script(&env, "hook2", &format!("echo \"$SONORA_EVENT\" >> '{}'", second.display()));
+    env.write_config("stop_fade_s = 0.2\n");
+    let d = Daemon::start_in(env);
+    let pid = d.child.id();
+
+    // No hook yet: nothing runs.
+    d.ctl_json(&["volume", "0.5"]);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(lines(&first).is_empty());
+
+    // Added by `sonoractl reload`.
+    d.env.write_config(&format!("on_event = \"{}\"\nstop_fade_s = 0.2\n", hook1.display()));
+    d.ctl_json(&["reload"]);
+    d.ctl_json(&["volume", "0.6"]);
+    wait_line(&first, "volume", &d);
+
+    // Changed by editing the file (the daemon watches it): the new program runs, the old no more.
+    // A session already playing is not "started" again by the change.
+    d.ctl_json(&["start", "calm"]);
+    wait_line(&first, "session_started", &d);
+    d.env.write_config(&format!("on_event = \"{}\"\nstop_fade_s = 0.2\n", hook2.display()));
+    let changed =
+        wait_until(Duration::from_secs(10), || d.log_text().contains("event hook changed").then_some(()));
+    assert!(changed.is_some(), "the daemon never took the new hook:\n{}", d.log_text());
+    let before = lines(&first).len();
+    d.ctl_json(&["volume", "0.7"]);
+    wait_line(&second, "volume", &d);
+    assert!(!lines(&second).iter().any(|l| l == "session_started"), "{:?}", lines(&second));
+    d.ctl_json(&["stop"]);
+    wait_line(&second, "session_stopped", &d);
+    assert_eq!(lines(&first).len(), before, "the old hook ran after the change: {:?}", lines(&first));
+
+    // Removed.
+    d.env.write_config("on_event = \"\"\nstop_fade_s = 0.2\n");
+    d.ctl_json(&["reload"]);
+    let n = lines(&second).len();
+    d.ctl_json(&["volume", "0.4"]);
+    std::thread::sleep(Duration::from_millis(700));
+    assert_eq!(lines(&second).len(), n, "a removed hook still ran: {:?}", lines(&second));
+    assert_eq!(d.child.id(), pid, "all without a restart");
+}

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 /// How long a hook may run before it (and anything it started) is killed.
 pub const HOOK_TIMEOUT: Duration = Duration::from_secs(30);
@@ -56,6 +56,19 @@ impl Hooks {
             tracing::info!(program = %p.display(), "event hook configured");
         }
         Hooks { program, timeout: HOOK_TIMEOUT, prev: Mutex::new(Prev::default()), running: Arc::default() }
+    }
+
+    /// The config's `on_event` changed (reload): the next events run the new program. What the
+    /// last events said is kept, so a session already playing is not "started" again.
+    pub fn set_program(&mut self, on_event: &str) {
+        let next = Hooks::new(on_event).program;
+        if next != self.program {
+            match &next {
+                Some(p) => tracing::info!(program = %p.display(), "event hook changed"),
+                None => tracing::info!("event hook removed"),
+            }
+            self.program = next;
+        }
     }
 
     /// The program that will run, if any.
@@ -178,19 +191,30 @@ impl Hooks {
     }
 }
 
-/// Follows the core's events and fires hooks until the daemon stops. One line for `main`:
-/// `tokio::spawn(hooks::run(hooks::Hooks::new(&settings.on_event), handle.subscribe()))`.
-pub async fn run(hooks: Hooks, mut events: broadcast::Receiver<Event>) {
-    if hooks.program().is_none() {
-        return;
-    }
+/// Follows the core's events and fires hooks until the daemon stops. `program` is the config's
+/// `on_event`, updated on every reload (the core holds the sender), so a new or removed hook
+/// applies without a restart, like every other setting.
+pub async fn run(mut program: watch::Receiver<String>, mut events: broadcast::Receiver<Event>) {
+    let mut hooks = Hooks::new(&program.borrow_and_update());
+    let mut watching = true;
     loop {
-        match events.recv().await {
-            Ok(ev) => hooks.fire(&ev),
-            Err(broadcast::error::RecvError::Lagged(missed)) => {
-                tracing::warn!(missed, "event hooks fell behind; some events ran no hook");
-            }
-            Err(broadcast::error::RecvError::Closed) => return,
+        tokio::select! {
+            changed = program.changed(), if watching => match changed {
+                Ok(()) => hooks.set_program(&program.borrow_and_update()),
+                // The core is gone; events end soon too.
+                Err(_) => watching = false,
+            },
+            ev = events.recv() => match ev {
+                // Events are followed even without a program: a hook added later needs to know
+                // what plays.
+                Ok(ev) => hooks.fire(&ev),
+                Err(broadcast::error::RecvError::Lagged(missed)) => {
+                    if hooks.program().is_some() {
+                        tracing::warn!(missed, "event hooks fell behind; some events ran no hook");
+                    }
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            },
         }
     }
 }

@@ -96,9 +96,8 @@ fn run() -> Result<(), ExitCode> {
             ExitCode::from(exit_code::FAILURE)
         })?;
         tracing::info!(socket = %socket.display(), version = sonora_proto::VERSION, "sonorad ready");
-        let on_event = settings.on_event.clone();
         let (mut core, handle) = core::Core::new(settings);
-        let _hooks_task = tokio::spawn(hooks::run(hooks::Hooks::new(&on_event), handle.subscribe()));
+        let _hooks_task = tokio::spawn(hooks::run(core.hook_program(), handle.subscribe()));
         core.set_notifier(notify::spawn(handle.clone()));
         let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
         let socket_task =

@@ -122,11 +122,17 @@ pub struct Core {
     schedule_checkin_after: bool,
     /// Set while the machine sleeps (see suspend.rs).
     suspended: Option<suspend::Suspended>,
+    /// The config's `on_event`, for the hooks task (hooks.rs): sent again on every reload.
+    hook_program: tokio::sync::watch::Sender<String>,
 }
 
 /// How long the shutdown fade lasts: short, so SIGTERM is answered promptly but without a click.
 const SHUTDOWN_FADE_S: f64 = 0.4;
 const DEVICE_RETRY: Duration = Duration::from_secs(2);
+/// `status.silent_reason` while a session plays without a sound device (`audio_error` has the
+/// technical detail).
+const SILENT_REASON: &str = "no sound device is available right now; the session keeps its place and its \
+     timer, and sound comes back by itself when a device appears";
 
 impl Core {
     pub fn new(settings: Settings) -> (Core, CoreHandle) {
@@ -171,6 +177,7 @@ impl Core {
             closing_for: None,
             schedule_checkin_after: false,
             suspended: None,
+            hook_program: tokio::sync::watch::channel(settings.on_event.clone()).0,
             self_tx: tx.clone(),
             output: Output::new(volume as f32, audio_tx),
             settings,
@@ -361,10 +368,13 @@ impl Core {
         };
         let (outcome, seed, minutes, preset, pack) =
             (s.outcome, s.seed, s.minutes, s.preset.clone(), s.pack.clone());
+        // The session kept its place while silent: the rebuilt scene goes on from there.
+        let into_s = jiff::Timestamp::now().duration_since(s.started_at).as_secs_f64().max(0.0);
         match self.output.open() {
             Ok(info) => {
                 let (source, control) =
-                    match self.build_scene(outcome, seed, minutes, info.sample_rate, preset, pack) {
+                    match self.build_scene_at(outcome, seed, minutes, info.sample_rate, preset, pack, into_s)
+                    {
                         Ok(scene) => scene,
                         Err(e) => {
                             tracing::error!("{}", e.message);
@@ -454,8 +464,7 @@ impl Core {
             }
             Command::Reload => match config::load() {
                 Ok(settings) => {
-                    self.settings = settings;
-                    self.load_schedule();
+                    self.use_settings(settings);
                     self.packs.reload(&pack_dirs(&self.settings));
                     tracing::info!("configuration and sound packs reloaded");
                     to_value(self.status())
@@ -519,13 +528,29 @@ impl Core {
         }
     }
 
+    /// New valid settings (reload or a changed file): the schedule and the event hook follow.
+    fn use_settings(&mut self, settings: Settings) {
+        self.settings = settings;
+        self.load_schedule();
+        let program = self.settings.on_event.clone();
+        self.hook_program.send_if_modified(|p| {
+            let changed = *p != program;
+            *p = program;
+            changed
+        });
+    }
+
+    /// The config's `on_event`, now and after every reload (for hooks.rs).
+    pub fn hook_program(&self) -> tokio::sync::watch::Receiver<String> {
+        self.hook_program.subscribe()
+    }
+
     /// Config or pack files changed on disk: take what is valid, keep the last good rest.
     fn files_changed(&mut self) {
         match config::load() {
             Ok(settings) if settings != self.settings => {
                 tracing::info!("config file changed; new settings in use");
-                self.settings = settings;
-                self.load_schedule();
+                self.use_settings(settings);
             }
             Ok(_) => {}
             Err(e) => {
@@ -563,10 +588,25 @@ impl Core {
         preset: Option<sonora_engine::Preset>,
         pack: Option<String>,
     ) -> Result<(Box<dyn sonora_engine::Source>, sonora_engine::SceneControl), ErrorBody> {
+        self.build_scene_at(outcome, seed, minutes, sample_rate, preset, pack, 0.0)
+    }
+
+    /// [`Core::build_scene`] for a scene that starts `into_s` seconds into its session.
+    #[allow(clippy::too_many_arguments)]
+    fn build_scene_at(
+        &self,
+        outcome: Outcome,
+        seed: u64,
+        minutes: Option<f64>,
+        sample_rate: u32,
+        preset: Option<sonora_engine::Preset>,
+        pack: Option<String>,
+        into_s: f64,
+    ) -> Result<(Box<dyn sonora_engine::Source>, sonora_engine::SceneControl), ErrorBody> {
         // Rotation only steers the seeded choice; a preset or an explicit pack wins.
         let avoid =
             if preset.is_none() && pack.is_none() { self.rotation.avoid(outcome) } else { Vec::new() };
-        sonora_engine::build_scene(
+        sonora_engine::build_scene_inner(
             &sonora_engine::SceneRequest {
                 outcome,
                 markers: self.last_markers,
@@ -580,6 +620,10 @@ impl Core {
             },
             &self.packs,
         )
+        .map(|(mut scene, control)| {
+            scene.start_at(into_s);
+            (Box::new(scene) as Box<dyn sonora_engine::Source>, control)
+        })
         .map_err(|e| ErrorBody::new(ErrorCode::Config, format!("cannot build the scene: {e}")))
     }
 
@@ -734,6 +778,9 @@ impl Core {
         if let Some(s) = session {
             s.describe(&mut st);
             st.output = Some(if self.output.is_open() { "device" } else { "none" }.into());
+            if !self.output.is_open() && matches!(self.state, State::Playing(_)) {
+                st.silent_reason = Some(SILENT_REASON.into());
+            }
         }
         st
     }
