@@ -1,7 +1,11 @@
-//! Reading voice samples from WAV files or memory.
+//! Reading voice samples from files or memory: WAV through hound (exact, and every integer
+//! width), FLAC, Ogg Vorbis and MP3 through symphonia (what people's recorders and phones save).
+//! Ogg Opus is refused clearly: symphonia 0.5 has no Opus decoder.
 
-use std::io::{Cursor, Read, Seek};
+use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
+
+mod compressed;
 
 /// Mono audio in -1..1 at its original rate; analysis resamples internally.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,8 +32,12 @@ pub const MAX_DURATION_S: u32 = 600;
 pub enum AudioError {
     #[error("{source_name}: cannot open the file: {err}")]
     Open { source_name: String, err: std::io::Error },
-    #[error("{source_name}: not a WAV file or a damaged one ({detail})")]
-    NotWav { source_name: String, detail: String },
+    #[error("{source_name}: not a WAV, FLAC, Ogg Vorbis or MP3 file, or a damaged one ({detail})")]
+    NotAudio { source_name: String, detail: String },
+    #[error(
+        "{source_name}: {codec} audio cannot be read; save the recording as WAV, FLAC, Ogg Vorbis or MP3"
+    )]
+    UnsupportedCodec { source_name: String, codec: String },
     #[error(
         "{source_name}: unsupported WAV encoding: {detail} (supported: 8/16/24/32-bit integer PCM, 32-bit float)"
     )]
@@ -48,28 +56,61 @@ pub enum AudioError {
     TooLong { source_name: String },
 }
 
-/// Reads a WAV file (8/16/24-bit integer, 32-bit float or integer, mono or stereo downmixed).
+/// Reads a recording: WAV (8/16/24-bit integer, 32-bit float or integer), FLAC, Ogg Vorbis or
+/// MP3; mono, or stereo downmixed. The contents decide, not the file name.
 pub fn read_audio_file(path: &Path) -> Result<Audio, AudioError> {
     let name = path.display().to_string();
-    let file =
-        std::fs::File::open(path).map_err(|err| AudioError::Open { source_name: name.clone(), err })?;
-    read_wav(std::io::BufReader::new(file), &name)
+    let open = |err| AudioError::Open { source_name: name.clone(), err };
+    let mut file = std::fs::File::open(path).map_err(open)?;
+    let mut head = [0u8; 12];
+    let n = read_up_to(&mut file, &mut head).map_err(open)?;
+    file.seek(SeekFrom::Start(0)).map_err(open)?;
+    if is_wav(&head[..n]) {
+        read_wav(std::io::BufReader::new(file), &name)
+    } else {
+        let hint = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        guarded(&name, || compressed::decode(Box::new(file), hint.as_deref(), &name))
+    }
 }
 
-/// Reads a WAV file held in memory. Never panics, whatever the bytes.
+/// Reads a recording held in memory (any format [`read_audio_file`] reads). Never panics,
+/// whatever the bytes.
 pub fn read_audio_bytes(bytes: &[u8]) -> Result<Audio, AudioError> {
-    read_wav(Cursor::new(bytes), "audio data")
+    if is_wav(bytes) {
+        read_wav(Cursor::new(bytes), "audio data")
+    } else {
+        let owned = Cursor::new(bytes.to_vec());
+        guarded("audio data", || compressed::decode(Box::new(owned), None, "audio data"))
+    }
+}
+
+/// RIFF/RIFX/RF64 with the WAVE form type: hound's part. Everything else goes to symphonia, whose
+/// probe refuses what it cannot read.
+fn is_wav(head: &[u8]) -> bool {
+    head.len() >= 12 && matches!(&head[..4], b"RIFF" | b"RIFX" | b"RF64") && &head[8..12] == b"WAVE"
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// A decoder bug on a hostile file becomes an error instead of taking the daemon down.
+fn guarded(name: &str, f: impl FnOnce() -> Result<Audio, AudioError>) -> Result<Audio, AudioError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(AudioError::NotAudio { source_name: name.to_string(), detail: "decoder failed".into() })
+    })
 }
 
 fn read_wav<R: Read + Seek>(reader: R, name: &str) -> Result<Audio, AudioError> {
-    let name = name.to_string();
-    // hound validates headers itself; catch_unwind is a last line of defence so a decoder bug on
-    // a hostile file turns into an error instead of taking the daemon down.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode(reader, &name)));
-    match result {
-        Ok(r) => r,
-        Err(_) => Err(AudioError::NotWav { source_name: name, detail: "decoder failed".into() }),
-    }
+    // hound validates headers itself; the guard is a last line of defence.
+    guarded(name, || decode(reader, name))
 }
 
 fn decode<R: Read + Seek>(reader: R, name: &str) -> Result<Audio, AudioError> {
@@ -77,7 +118,7 @@ fn decode<R: Read + Seek>(reader: R, name: &str) -> Result<Audio, AudioError> {
         hound::Error::Unsupported => {
             AudioError::Unsupported { source_name: name.to_string(), detail: "encoding not supported".into() }
         }
-        other => AudioError::NotWav { source_name: name.to_string(), detail: other.to_string() },
+        other => AudioError::NotAudio { source_name: name.to_string(), detail: other.to_string() },
     };
     let mut wav = hound::WavReader::new(reader).map_err(not_wav)?;
     let spec = wav.spec();

@@ -237,7 +237,7 @@ fn garbage_and_damaged_headers_are_errors_not_panics() {
     // Wrong magic.
     let mut wrong = good.clone();
     wrong[8..12].copy_from_slice(b"AVI ");
-    assert!(matches!(read_audio_bytes(&wrong), Err(AudioError::NotWav { .. })));
+    assert!(matches!(read_audio_bytes(&wrong), Err(AudioError::NotAudio { .. })));
     // Cut short in the data chunk: either an error or the samples that are there, never a panic.
     for cut in [44, 45, 100, 1000] {
         let _ = read_audio_bytes(&good[..cut]);
