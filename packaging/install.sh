@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install Sonora: binaries, helper scripts, the systemd user unit and D-Bus activation file (with
-# real paths filled in), the tray's autostart entry, menu entry and icons, shell completions, man
-# pages and sound packs.
+# real paths filled in), the tray's autostart entry, menu entry and icons, Sonora's window
+# (sonora-app) and its launcher, shell completions, man pages and sound packs.
 #
 # Usage: packaging/install.sh [--bins DIR] [--no-tray] [--uninstall] [--help]
 #
@@ -9,9 +9,10 @@
 #            Use PREFIX=/usr/local (as root) for everyone on the machine.
 #   DESTDIR  staging root for packagers: files go to $DESTDIR$PREFIX/..., while the paths written
 #            *into* files (the unit's ExecStart=, the autostart Exec=) stay $PREFIX/...
-#   --bins DIR   copy sonorad, sonoractl and sonora-tray from DIR instead of building them with
+#   --bins DIR   copy sonorad, sonoractl, sonora-tray and sonora-app from DIR instead of building them with
 #                `cargo build --release` (for a release archive, or target/debug in tests).
-#   --no-tray    skip sonora-tray and its autostart entry (it needs GTK; the daemon does not).
+#   --no-tray    skip sonora-tray, sonora-app and their desktop entries (they need GTK; the daemon
+#                does not).
 #   --uninstall  remove what an earlier run with the same PREFIX/DESTDIR installed (listed in
 #                $PREFIX/share/sonora/install-manifest.txt); settings and history are kept.
 #
@@ -101,7 +102,7 @@ subst() {
 }
 
 bins="sonorad sonoractl"
-[ "$TRAY" = 1 ] && bins="$bins sonora-tray"
+[ "$TRAY" = 1 ] && bins="$bins sonora-tray sonora-app"
 
 if [ -z "$BINS" ]; then
     command -v cargo >/dev/null 2>&1 || {
@@ -109,7 +110,7 @@ if [ -z "$BINS" ]; then
         exit 1
     }
     pkgs="-p sonorad -p sonoractl"
-    [ "$TRAY" = 1 ] && pkgs="$pkgs -p sonora-tray"
+    [ "$TRAY" = 1 ] && pkgs="$pkgs -p sonora-tray -p sonora-app"
     say "Building $bins (release)..."
     # shellcheck disable=SC2086 # word splitting of the -p list is intended
     (cd "$repo" && cargo build --release --locked $pkgs)
@@ -142,6 +143,8 @@ if [ "$TRAY" = 1 ]; then
     sed "s#^Exec=sonora-tray#Exec=$(sed_escape "$bindir")/sonora-tray#" "$here/sonora-tray.desktop" > "$tmp"
     put 644 "$tmp" "$datadir/applications/sonora-tray.desktop"
     rm -f "$tmp"
+    # The window's launcher, named after its application id (org.sonora.App).
+    subst 644 "$here/org.sonora.App.desktop" "$datadir/applications/org.sonora.App.desktop"
 fi
 
 if [ "$TRAY" = 1 ]; then

@@ -71,6 +71,13 @@ fn skip_starts_nothing_and_checkin_opens_the_microphone_first() {
     desk.invoke(id, "checkin");
     wait_until(Duration::from_secs(5), || d.ctl_json(&["status"])["state"] == "checking_in")
         .expect("the microphone opens after Check in (state checking_in)");
+    // Without Sonora's window, a notice says what to read and for how long.
+    let notice = wait_until(Duration::from_secs(3), || {
+        desk.calls().into_iter().find(|c| c.1 == sonora_proto::about::CHECKIN_NOTICE_SUMMARY)
+    })
+    .expect("a notice with the passage to read");
+    assert!(notice.2.contains(sonora_proto::about::CHECKIN_PASSAGE), "{}", notice.2);
+    assert!(notice.2.contains("listens for"), "{}", notice.2);
     // Whatever the check-in hears, the session follows it.
     let st = wait_playing(&d, 10, "the session starts after the check-in");
     assert_eq!(st["outcome"], "sleep");

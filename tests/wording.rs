@@ -689,7 +689,7 @@ fn rust_string_literals(src: &str) -> Vec<(usize, String)> {
 fn source_literal_texts() -> Vec<Text> {
     let mut out = Vec::new();
     let mut files = 0;
-    for top in ["daemon", "ctl", "tray"] {
+    for top in ["daemon", "ctl", "tray", "app"] {
         let mut all = Vec::new();
         walk(&repo().join(top), &mut all);
         for p in all {
@@ -709,7 +709,7 @@ fn source_literal_texts() -> Vec<Text> {
             }
         }
     }
-    assert!(files > 20, "found only {files} source files under daemon/, ctl/ and tray/");
+    assert!(files > 20, "found only {files} source files under daemon/, ctl/, tray/ and app/");
     out
 }
 

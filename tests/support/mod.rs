@@ -106,6 +106,8 @@ impl Env {
             ("XDG_DATA_HOME".into(), self.data.display().to_string()),
             ("DBUS_SESSION_BUS_ADDRESS".into(), self.bus_address.clone()),
             ("SONORA_LOG".into(), "debug".into()),
+            // No window pops up from a test's daemon or tray unless the test asks (env.extra).
+            ("SONORA_APP_BIN".into(), String::new()),
         ];
         v.extend(self.extra.iter().cloned());
         // The audio server lives in the outer runtime dir; keep pointing at it.

@@ -3,16 +3,7 @@
 
 use std::collections::HashMap;
 
-pub const SUMMARY: &str = "Check-in: read this aloud";
-
-/// The notification's text: the shared check-in sentence and how long Sonora listens.
-pub fn body(seconds: f64) -> String {
-    format!(
-        "“{}”\nAt your usual pace; Sonora listens for {} seconds.",
-        sonora_proto::about::CHECKIN_PASSAGE,
-        seconds.ceil().max(1.0) as u64
-    )
-}
+use sonora_proto::about::{CHECKIN_NOTICE_SUMMARY, checkin_notice_body};
 
 /// Posts the notice through `org.freedesktop.Notifications` on the session bus.
 pub async fn post(conn: &zbus::Connection, seconds: f64) -> zbus::Result<()> {
@@ -27,8 +18,8 @@ pub async fn post(conn: &zbus::Connection, seconds: f64) -> zbus::Result<()> {
             "Sonora",
             0u32,
             "audio-input-microphone",
-            SUMMARY,
-            body(seconds),
+            CHECKIN_NOTICE_SUMMARY,
+            checkin_notice_body(seconds),
             Vec::<&str>::new(),
             hints,
             timeout_ms,
@@ -36,16 +27,4 @@ pub async fn post(conn: &zbus::Connection, seconds: f64) -> zbus::Result<()> {
     )
     .await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn says_what_to_read_and_for_how_long() {
-        let b = body(5.9);
-        assert!(b.contains(sonora_proto::about::CHECKIN_PASSAGE));
-        assert!(b.contains("listens for 6 seconds"), "{b}");
-    }
 }

@@ -77,9 +77,28 @@ pub fn about_markdown() -> String {
 pub const CHECKIN_PASSAGE: &str =
     "When the sunlight strikes raindrops in the air, they act as a prism and form a rainbow.";
 
+/// Title of the notice that tells a person what to read when the microphone opens without
+/// Sonora's window (the tray's Check in now…, the wind-down's Check in).
+pub const CHECKIN_NOTICE_SUMMARY: &str = "Check-in: read this aloud";
+
+/// Body of that notice: the passage and how long Sonora listens.
+pub fn checkin_notice_body(seconds: f64) -> String {
+    format!(
+        "“{CHECKIN_PASSAGE}”\nAt your usual pace; Sonora listens for {} seconds.",
+        seconds.ceil().max(1.0) as u64
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_checkin_notice_says_what_to_read_and_for_how_long() {
+        let b = checkin_notice_body(5.9);
+        assert!(b.contains(CHECKIN_PASSAGE));
+        assert!(b.contains("listens for 6 seconds"), "{b}");
+    }
 
     #[test]
     fn says_what_the_issue_asks() {

@@ -14,6 +14,7 @@
 //! - [`about`]: the one source of the "what Sonora is and is not" text.
 
 pub mod about;
+pub mod app;
 pub mod command;
 pub mod event;
 pub mod paths;

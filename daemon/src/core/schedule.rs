@@ -183,12 +183,32 @@ impl Core {
         self.after_checkin = Some((outcome, minutes));
         let (tx, _rx) = tokio::sync::oneshot::channel();
         self.checkin(CheckinArgs::default(), tx);
-        if !self.checking_in {
+        if self.checking_in {
+            self.show_what_to_read();
+        } else {
             // The check-in could not even start: play from the baseline.
             if let Some((o, m)) = self.after_checkin.take() {
                 let _ = self.start(o, m, None, SessionSource::Schedule);
             }
         }
+    }
+
+    /// The microphone just opened for a scheduled check-in: show the person the passage to read
+    /// and how long Sonora listens, on the window's check-in page (its countdown and meter follow
+    /// the daemon's events) or, without the window or a display, in a notification.
+    fn show_what_to_read(&self) {
+        if sonora_proto::app::display_available()
+            && let Some(app) = sonora_proto::app::app_path()
+        {
+            match sonora_proto::app::open(&app, &["--page", "checkin"]) {
+                Ok(()) => return,
+                Err(e) => tracing::warn!("could not open Sonora's window ({}): {e}", app.display()),
+            }
+        }
+        self.notifier.send(NotifyCmd::Info {
+            summary: sonora_proto::about::CHECKIN_NOTICE_SUMMARY.into(),
+            body: sonora_proto::about::checkin_notice_body(self.settings.checkin_seconds),
+        });
     }
 
     pub(super) fn schedule_info(&self) -> CallResult {
