@@ -42,9 +42,10 @@ start)
   pactl set-default-sink sonora_test
   pactl set-default-source sonora_vmic
   # A null sink with no low-latency reader runs in large blocks and captures lose audio: keep one
-  # idle reader per monitor.
+  # idle reader per monitor, pinned to it (PipeWire would otherwise move a reader of the default
+  # sink's monitor to the new default when it changes).
   for m in sonora_test.monitor sonora_mic.monitor; do
-    parec --latency-msec=20 -d "$m" >/dev/null 2>&1 & echo $! >>"$DIR/pids"
+    parec --latency-msec=20 --property=node.dont-reconnect=true -d "$m" >/dev/null 2>&1 & echo $! >>"$DIR/pids"
   done
   wait_for 10 sh -c '[ "$(pactl get-default-sink)" = sonora_test ]'
   ;;

@@ -39,6 +39,7 @@ pub fn record(path: &Path) -> Recording {
     let child = Command::new("parec")
         .args([
             "--latency-msec=20",
+            "--property=node.dont-reconnect=true",
             "-d",
             &default_monitor(),
             "--file-format=wav",
@@ -145,7 +146,10 @@ pub fn record_monitor(server: Option<&str>, monitor: &str, path: &Path) -> Recor
         cmd.args(["--server", s]);
     }
     let child = cmd
-        .args(["--latency-msec=20", "-d", monitor, "--file-format=wav", "--rate=48000", "--channels=2"])
+        // PipeWire moves a recording of the default sink's monitor along when the default changes;
+        // a test listening to one output must stay on it (PulseAudio ignores the property).
+        .args(["--latency-msec=20", "--property=node.dont-reconnect=true", "-d", monitor])
+        .args(["--file-format=wav", "--rate=48000", "--channels=2"])
         .arg(path)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -211,7 +215,13 @@ impl PrivateServer {
             }
         }
         super::require_program("pactl", "pulseaudio-utils");
-        let dir = root.join("sound-server");
+        // Its own folder, not under `root`: the test's Env (usually owned by its Daemon) may be
+        // dropped and removed first, and the server must still be stopped by its pid file.
+        let _ = root;
+        static SERVERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = SERVERS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("sonora-sound-server-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
         let server = format!("unix:{}", dir.join("run/pulse/native").display());
         let mut s = PrivateServer { kind, dir, server, bus: bus.to_string(), running: false };
         s.start();
@@ -223,7 +233,10 @@ impl PrivateServer {
             .args(args)
             .env("DBUS_SESSION_BUS_ADDRESS", &self.bus)
             .stdout(Stdio::null())
-            .stderr(std::fs::File::create(self.dir.with_extension("script.log")).unwrap())
+            .stderr(
+                std::fs::File::create(self.dir.with_extension("script.log"))
+                    .map_or(Stdio::null(), Stdio::from),
+            )
             .status()
             .expect("run tests/services script")
     }
@@ -285,5 +298,7 @@ impl Drop for PrivateServer {
         if std::thread::panicking() {
             eprintln!("---- private sound server logs ----\n{}", self.log());
         }
+        let _ = std::fs::remove_dir_all(&self.dir);
+        let _ = std::fs::remove_file(self.dir.with_extension("script.log"));
     }
 }

@@ -109,13 +109,15 @@ impl Env {
             // No window pops up from a test's daemon or tray unless the test asks (env.extra).
             ("SONORA_APP_BIN".into(), String::new()),
         ];
-        v.extend(self.extra.iter().cloned());
         // The audio server lives in the outer runtime dir; keep pointing at it.
         if let Ok(p) = std::env::var("PULSE_SERVER") {
             v.push(("PULSE_SERVER".into(), p));
         } else if let Ok(r) = std::env::var("XDG_RUNTIME_DIR") {
             v.push(("PULSE_SERVER".into(), format!("unix:{r}/pulse/native")));
         }
+        // Last, so a test's own values (a private sound server, say) win: the last of two
+        // equal names is the one a child gets.
+        v.extend(self.extra.iter().cloned());
         v
     }
 
