@@ -11,7 +11,10 @@
 //! Accessibility is checked at widget level (every control in the tree has an accessible name and
 //! takes keyboard focus), not through AT-SPI.
 //!
-//! Screenshots of each page go to `$SONORA_APP_SHOTS` (default: a temporary folder).
+//! Screenshots of each page go to `$SONORA_APP_SHOTS` (default: a temporary folder); the ones in
+//! docs/screenshots come from `history_page_charts_a_lived_in_history` (45 made-up days):
+//! `SONORA_APP_SHOTS=docs/screenshots cargo test -p sonora-tests --test app_window history`
+//! under tests/run's services writes exactly those three (now, mixer, history).
 
 use serde_json::{Value, json};
 use sonora_tests::{Daemon, Env, audio, bin, require_program, speak, wait_until};
@@ -517,4 +520,102 @@ fn opens_quickly_and_idles_at_zero_cpu() {
     let pct = used as f64 / hz / 20.0 * 100.0;
     println!("idle CPU over 20 s: {used} ticks = {pct:.2} % of one core");
     assert!(used <= 2, "the idle window used {used} clock ticks in 20 s ({pct:.2} %; target 0 %)");
+}
+
+/// Writes `days` days of a made-up but plausible life into the history file the daemon will open
+/// (through the daemon's own store library, into a real SQLite file): a check-in most mornings and
+/// evenings whose readings drift over the weeks, and a rated session after most of them.
+fn seed_history(env: &Env, days: i64) -> usize {
+    use sonora_proto::Outcome;
+    use sonora_proto::types::{Markers, Quality, VoiceReport};
+    use sonora_store::{SessionSource, Store, Timestamp};
+    let dir = env.data.join("sonora");
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = Store::open(dir.join("history.db")).expect("open the test's history file");
+    let now = Timestamp::now();
+    let mut checkins = 0;
+    for day in (1..=days).rev() {
+        for (slot, hours_ago) in [(0, 14.0), (1, 3.0)] {
+            // Busy weeks raise stress, weekends bring it down; evenings are more tired.
+            let t = (days - day) as f64;
+            let wave = (t / 7.0 * std::f64::consts::TAU).sin();
+            let stress = (0.45 + 0.2 * wave + 0.05 * ((t * 1.7).sin())).clamp(0.05, 0.95);
+            let fatigue = (0.3 + 0.06 * slot as f64 + 0.12 * (t / 5.0).cos()).clamp(0.05, 0.95);
+            let energy = (0.62 - 0.06 * slot as f64 - 0.12 * wave).clamp(0.05, 0.95);
+            let at = now
+                .checked_sub(Duration::from_secs_f64((day as f64 * 24.0 - 24.0 + hours_ago) * 3600.0))
+                .unwrap();
+            let report = VoiceReport {
+                duration_s: 6.0,
+                sample_rate: 16_000,
+                speech_s: 5.2,
+                voiced_fraction: 0.6,
+                f0_mean_hz: Some(175.0 + 20.0 * stress),
+                f0_median_hz: Some(172.0 + 20.0 * stress),
+                f0_sd_st: Some(2.0),
+                f0_p5_hz: Some(140.0),
+                f0_p95_hz: Some(220.0),
+                intensity_mean_db: Some(-24.0),
+                jitter_local: Some(0.012),
+                shimmer_local: Some(0.05),
+                hnr_db: Some(17.0),
+                speech_rate_syl_s: Some(4.0 + energy),
+                pause_fraction: Some(0.2),
+                spectral_centroid_hz: Some(1500.0),
+                alpha_ratio_db: Some(-11.0),
+                markers: Some(Markers { stress, fatigue, energy }),
+                confidence: 0.45 + 0.3 * ((t / 3.0).sin() * 0.5 + 0.5),
+                quality: Quality { ok: true, reason: None },
+                frames: None,
+            };
+            let id = store.add_checkin(&report, at).unwrap();
+            checkins += 1;
+            if (day + slot) % 4 == 3 {
+                continue;
+            }
+            let outcome = if slot == 1 {
+                Outcome::Sleep
+            } else if day % 2 == 0 {
+                Outcome::Focus
+            } else {
+                Outcome::Calm
+            };
+            let s = store.start_session(outcome, Some(20), SessionSource::Manual, Some(id), at).unwrap();
+            let end = at.checked_add(Duration::from_secs(20 * 60)).unwrap();
+            store.end_session(s, end, false).unwrap();
+            store.rate_latest_session(3 + ((day + slot) % 3)).unwrap();
+        }
+    }
+    checkins
+}
+
+#[test]
+fn history_page_charts_a_lived_in_history() {
+    let env = Env::new();
+    let seeded = seed_history(&env, 45);
+    let d = Daemon::start_in(env);
+    let app = App::start(&d.env, &["--page", "history"]);
+    let summary_for = |range: u64, want: &str| {
+        app.set("history-range", json!(range));
+        app.wait(want, Duration::from_secs(10), |dump| text_of(dump, "history-summary").starts_with(want));
+    };
+    // Every check-in in the range is counted; the charts are drawn from the same answer.
+    summary_for(2, &format!("{seeded} check-ins"));
+    summary_for(1, "60 check-ins");
+    summary_for(0, "14 check-ins");
+    let dump = app.dump();
+    for chart in ["chart-markers", "chart-sessions"] {
+        let w = find(&dump, chart).unwrap_or_else(|| panic!("no {chart}:\n{}", summary(&dump)));
+        assert!(w["a11y"].as_str().is_some_and(|a| !a.is_empty()), "{chart} has an accessible name: {w}");
+    }
+    summary_for(1, "60 check-ins");
+    app.shot("history");
+    // The other main pages with a session playing, for the README.
+    d.ctl_json(&["start", "calm"]);
+    app.wait("the window shows the playing session", Duration::from_secs(10), |dump| {
+        text_of(dump, "headline") == "Playing calm"
+    });
+    app.shot("now");
+    app.shot("mixer");
+    println!("screenshots in {}", shots_dir().display());
 }

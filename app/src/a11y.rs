@@ -20,6 +20,15 @@ pub fn name(widget: &impl IsA<gtk::Widget>, label: &str) {
     unsafe { w.set_data(KEY, label.to_string()) };
 }
 
+/// Gives a picture (a chart) the accessible name `label`, without a tooltip: a screen reader
+/// says what the chart shows; a sighted person sees it.
+pub fn describe(widget: &impl IsA<gtk::Widget>, label: &str) {
+    let w = widget.as_ref();
+    w.update_property(&[gtk::accessible::Property::Label(label)]);
+    // SAFETY: as in `name`.
+    unsafe { w.set_data(KEY, label.to_string()) };
+}
+
 /// The accessible name given with [`name`], if any.
 pub fn label_of(widget: &gtk::Widget) -> Option<String> {
     // SAFETY: stored as a String by `name`, and nothing else uses this key.

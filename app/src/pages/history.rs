@@ -61,9 +61,10 @@ impl History {
         b.append(&super::heading("How you sounded"));
         let markers = gtk::DrawingArea::builder().content_height(240).build();
         markers.set_widget_name("chart-markers");
-        markers.update_property(&[gtk::accessible::Property::Label(
+        a11y::describe(
+            &markers,
             "Chart of stress, fatigue and energy over time; wider bands mean less sure estimates",
-        )]);
+        );
         b.append(&markers);
         b.append(&super::text(
             "Everyday estimates from your voice, not a health measurement. The shaded band shows how sure each one is: \
@@ -72,9 +73,7 @@ impl History {
         b.append(&super::heading("Sessions with a check-in, and how you rated them"));
         let sessions = gtk::DrawingArea::builder().content_height(180).build();
         sessions.set_widget_name("chart-sessions");
-        sessions.update_property(&[gtk::accessible::Property::Label(
-            "Chart of sessions per outcome and their ratings",
-        )]);
+        a11y::describe(&sessions, "Chart of sessions per outcome and their ratings");
         b.append(&sessions);
         let summary = super::text("");
         summary.set_widget_name("history-summary");
