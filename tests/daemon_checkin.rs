@@ -129,3 +129,34 @@ fn unusable_or_broken_audio_gets_a_clear_answer() {
     assert_eq!(d.ctl_json(&["history"]).as_array().map(|a| a.len()), Some(0));
     assert_eq!(d.ctl_json(&["status"])["state"], "idle");
 }
+
+/// `sonoractl checkin --file` takes the recordings people have: FLAC, Ogg Vorbis and MP3 read the
+/// same voice as the WAV they were made from (SoX converts, as a person's recorder would save).
+#[test]
+fn checkins_from_flac_ogg_and_mp3_files() {
+    sonora_tests::require_program("sox", "sox libsox-fmt-all");
+    let d = Daemon::start();
+    let wav = d.env.root.join("voice.wav");
+    speak(SENTENCE, &wav, &["-s", "150", "-p", "45"]);
+    let from_wav = d.ctl_json(&["checkin", "--file", wav.to_str().unwrap()]);
+    assert_eq!(from_wav["quality"]["ok"], true, "{from_wav}");
+    for ext in ["flac", "ogg", "mp3"] {
+        let file = d.env.root.join(format!("voice.{ext}"));
+        let st = std::process::Command::new("sox").arg(&wav).arg(&file).status().expect("run sox");
+        assert!(st.success(), "sox could not write {ext}");
+        let r = d.ctl_json(&["checkin", "--file", file.to_str().unwrap()]);
+        assert_eq!(r["quality"]["ok"], true, "{ext}: {r}");
+        for m in ["stress", "fatigue", "energy"] {
+            let (x, y) = (r["markers"][m].as_f64().unwrap(), from_wav["markers"][m].as_f64().unwrap());
+            assert!((x - y).abs() < 0.1, "{ext}: {m} {x:.3} against {y:.3} from the WAV");
+        }
+    }
+    // A file that is none of them: refused with the file's name and the formats that work.
+    let notes = d.env.root.join("notes.mp3");
+    std::fs::write(&notes, b"ID3\x03\x00\x00\x00\x00\x00\x00 no audio here").unwrap();
+    let out = d.ctl(&["checkin", "--file", notes.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(4), "the daemon refuses it");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("notes.mp3") && err.contains("WAV, FLAC, Ogg Vorbis or MP3"), "{err}");
+    assert_eq!(d.ctl_json(&["status"])["state"], "idle", "and keeps running");
+}

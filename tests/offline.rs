@@ -59,6 +59,17 @@ fn analyze_prints_one_json_object_with_every_field() {
 
     let out = env.command(bin("sonorad")).arg("analyze").arg(&wav).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("You sound"));
+
+    // A FLAC of the same recording reads the same (lossless: the same samples).
+    sonora_tests::require_program("sox", "sox");
+    let flac = env.root.join("v.flac");
+    assert!(std::process::Command::new("sox").arg(&wav).arg(&flac).status().unwrap().success());
+    let a = env.command(bin("sonorad")).args(["analyze", "--json"]).arg(&wav).output().unwrap();
+    let b = env.command(bin("sonorad")).args(["analyze", "--json"]).arg(&flac).output().unwrap();
+    assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+    let (a, b): (serde_json::Value, serde_json::Value) =
+        (serde_json::from_slice(&a.stdout).unwrap(), serde_json::from_slice(&b.stdout).unwrap());
+    assert_eq!(a["markers"], b["markers"]);
 }
 
 #[test]
