@@ -141,8 +141,8 @@ fn a_hook_added_changed_or_removed_by_a_reload_applies_without_a_restart() {
     d.ctl_json(&["start", "calm"]);
     wait_line(&first, "session_started", &d);
     d.env.write_config(&format!("on_event = \"{}\"\nstop_fade_s = 0.2\n", hook2.display()));
-    let changed =
-        wait_until(Duration::from_secs(10), || d.log_text().contains("event hook changed").then_some(()));
+    let took = format!("event hook changed program={}", hook2.display());
+    let changed = wait_until(Duration::from_secs(10), || d.log_text().contains(&took).then_some(()));
     assert!(changed.is_some(), "the daemon never took the new hook:\n{}", d.log_text());
     let before = lines(&first).len();
     d.ctl_json(&["volume", "0.7"]);

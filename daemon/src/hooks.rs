@@ -50,8 +50,7 @@ struct Prev {
 impl Hooks {
     /// `on_event` as written in the config: "" for none; `~/` means the home folder.
     pub fn new(on_event: &str) -> Hooks {
-        let on_event = on_event.trim();
-        let program = (!on_event.is_empty()).then(|| expand_home(on_event));
+        let program = program_of(on_event);
         if let Some(p) = &program {
             tracing::info!(program = %p.display(), "event hook configured");
         }
@@ -61,7 +60,7 @@ impl Hooks {
     /// The config's `on_event` changed (reload): the next events run the new program. What the
     /// last events said is kept, so a session already playing is not "started" again.
     pub fn set_program(&mut self, on_event: &str) {
-        let next = Hooks::new(on_event).program;
+        let next = program_of(on_event);
         if next != self.program {
             match &next {
                 Some(p) => tracing::info!(program = %p.display(), "event hook changed"),
@@ -256,6 +255,12 @@ fn fmt_num(v: f64) -> String {
     let s = format!("{v:.3}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s.is_empty() || s == "-" { "0".into() } else { s.to_string() }
+}
+
+/// The program `on_event` names: "" for none; `~/` means the home folder.
+fn program_of(on_event: &str) -> Option<PathBuf> {
+    let on_event = on_event.trim();
+    (!on_event.is_empty()).then(|| expand_home(on_event))
 }
 
 fn expand_home(p: &str) -> PathBuf {
