@@ -9,7 +9,8 @@
 #   tests/services/pipewire.sh stop DIR [SIGNAL]   # default TERM; KILL to simulate a crash
 #
 # Everything lives under DIR (runtime, state and config dirs), so it never meets a desktop's
-# PipeWire or another test's. DBUS_SESSION_BUS_ADDRESS, if set, should be a private bus.
+# PipeWire or another test's. It needs a session bus (DBUS_SESSION_BUS_ADDRESS; a private one: wireplumber
+# and pipewire-pulse register names there): without one, loading the virtual microphone fails.
 set -euo pipefail
 cmd=${1:?usage: pipewire.sh start|stop DIR [SIGNAL]}
 DIR=$(realpath -m "${2:?usage: pipewire.sh start|stop DIR [SIGNAL]}")
@@ -18,7 +19,8 @@ export PULSE_SERVER=unix:$XDG_RUNTIME_DIR/pulse/native
 unset PIPEWIRE_REMOTE PIPEWIRE_RUNTIME_DIR
 export DISABLE_RTKIT=1 PIPEWIRE_LOG_SYSTEMD=false
 
-wait_for() { local t=$1; shift; for _ in $(seq $((t * 10))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "pipewire.sh: timeout waiting for: $*" >&2; return 1; }
+# shellcheck source=tests/services/common.sh
+. "$(dirname "$0")/common.sh"
 
 case $cmd in
 start)
@@ -41,24 +43,11 @@ start)
   wait_for 10 sh -c 'pactl list short sinks | grep -q sonora_test && pactl list short sources | grep -q sonora_vmic'
   pactl set-default-sink sonora_test
   pactl set-default-source sonora_vmic
-  # A null sink with no low-latency reader runs in large blocks and captures lose audio: keep one
-  # idle reader per monitor, pinned to it (PipeWire would otherwise move a reader of the default
-  # sink's monitor to the new default when it changes).
-  for m in sonora_test.monitor sonora_mic.monitor; do
-    parec --latency-msec=20 --property=node.dont-reconnect=true -d "$m" >/dev/null 2>&1 & echo $! >>"$DIR/pids"
-  done
+  start_idle_readers
   wait_for 10 sh -c '[ "$(pactl get-default-sink)" = sonora_test ]'
   ;;
 stop)
-  sig=${3:-TERM}
-  if [ -f "$DIR/pids" ]; then
-    # Readers first, then pipewire-pulse, wireplumber, pipewire.
-    tac "$DIR/pids" | while read -r p; do kill -s "$sig" "$p" 2>/dev/null || true; done
-    for p in $(cat "$DIR/pids"); do
-      for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    done
-    rm -f "$DIR/pids"
-  fi
+  stop_recorded "${3:-TERM}"
   ;;
 *) echo "usage: pipewire.sh start|stop DIR [SIGNAL]" >&2; exit 2 ;;
 esac

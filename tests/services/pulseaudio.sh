@@ -14,7 +14,8 @@ DIR=$(realpath -m "${2:?usage: pulseaudio.sh start|stop DIR [SIGNAL]}")
 export XDG_RUNTIME_DIR=$DIR/run XDG_CONFIG_HOME=$DIR/config HOME=$DIR/home
 export PULSE_SERVER=unix:$XDG_RUNTIME_DIR/pulse/native
 
-wait_for() { local t=$1; shift; for _ in $(seq $((t * 10))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "pulseaudio.sh: timeout waiting for: $*" >&2; return 1; }
+# shellcheck source=tests/services/common.sh
+. "$(dirname "$0")/common.sh"
 
 case $cmd in
 start)
@@ -32,21 +33,10 @@ PA
   pulseaudio --daemonize=no --use-pid-file=no -n -F "$DIR/pulse.pa" --exit-idle-time=-1 \
     --log-target=file:"$DIR/pulse.log" >/dev/null 2>&1 & echo $! >>"$DIR/pids"
   wait_for 10 pactl info
-  # A null sink with no low-latency reader runs 2 s blocks and captures lose audio: keep one
-  # idle reader per monitor.
-  for m in sonora_test.monitor sonora_mic.monitor; do
-    parec --latency-msec=20 -d "$m" >/dev/null 2>&1 & echo $! >>"$DIR/pids"
-  done
+  start_idle_readers
   ;;
 stop)
-  sig=${3:-TERM}
-  if [ -f "$DIR/pids" ]; then
-    tac "$DIR/pids" | while read -r p; do kill -s "$sig" "$p" 2>/dev/null || true; done
-    for p in $(cat "$DIR/pids"); do
-      for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    done
-    rm -f "$DIR/pids"
-  fi
+  stop_recorded "${3:-TERM}"
   ;;
 *) echo "usage: pulseaudio.sh start|stop DIR [SIGNAL]" >&2; exit 2 ;;
 esac

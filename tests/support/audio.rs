@@ -35,24 +35,7 @@ pub struct Recording {
 
 /// Starts recording the default sink's monitor to a WAV file.
 pub fn record(path: &Path) -> Recording {
-    super::require_program("parec", "pulseaudio-utils");
-    let child = Command::new("parec")
-        .args([
-            "--latency-msec=20",
-            "--property=node.dont-reconnect=true",
-            "-d",
-            &default_monitor(),
-            "--file-format=wav",
-            "--rate=48000",
-            "--channels=2",
-        ])
-        .arg(path)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start parec");
-    std::thread::sleep(Duration::from_millis(200));
-    Recording { child, path: path.to_path_buf() }
+    record_monitor(None, &default_monitor(), path)
 }
 
 impl Recording {

@@ -120,7 +120,7 @@ impl Core {
         let (outcome, seed, minutes, preset, pack) =
             (s.outcome, s.seed, s.remaining_minutes(), s.preset.clone(), s.pack.clone());
         let Ok(info) = self.output.open() else { return };
-        match self.build_scene(outcome, seed, minutes, info.sample_rate, preset, pack) {
+        match self.build_scene_at(outcome, seed, minutes, info.sample_rate, preset, pack, 0.0) {
             Ok((source, control)) => {
                 self.output.play(source, self.settings.crossfade_s);
                 if let State::Playing(s) = &mut self.state {

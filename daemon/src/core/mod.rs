@@ -579,19 +579,8 @@ impl Core {
         (jiff::Timestamp::now().as_nanosecond() as u64) ^ self.seed_counter.rotate_left(32)
     }
 
-    fn build_scene(
-        &self,
-        outcome: Outcome,
-        seed: u64,
-        minutes: Option<f64>,
-        sample_rate: u32,
-        preset: Option<sonora_engine::Preset>,
-        pack: Option<String>,
-    ) -> Result<(Box<dyn sonora_engine::Source>, sonora_engine::SceneControl), ErrorBody> {
-        self.build_scene_at(outcome, seed, minutes, sample_rate, preset, pack, 0.0)
-    }
-
-    /// [`Core::build_scene`] for a scene that starts `into_s` seconds into its session.
+    /// The scene for a session, starting `into_s` seconds into it (0 for a new session; more
+    /// when a sound device came back mid-session).
     #[allow(clippy::too_many_arguments)]
     fn build_scene_at(
         &self,
@@ -684,8 +673,15 @@ impl Core {
         let mut scene = None;
         match self.output.open() {
             Ok(info) => {
-                let (source, control) =
-                    self.build_scene(outcome, seed, minutes, info.sample_rate, preset.clone(), pack.clone())?;
+                let (source, control) = self.build_scene_at(
+                    outcome,
+                    seed,
+                    minutes,
+                    info.sample_rate,
+                    preset.clone(),
+                    pack.clone(),
+                    0.0,
+                )?;
                 if was_sounding {
                     let xf = self.settings.crossfade_s;
                     self.output.play(source, xf);
