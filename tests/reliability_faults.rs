@@ -322,6 +322,9 @@ fn a_stalled_daemon_counts_and_logs_the_audio_hiccup() {
     let before = underruns();
     eprintln!("underruns after 1 s of healthy playback: {before}");
 
+    // A low-latency reader on the sink while it happens, so the sink plays in small blocks and
+    // really runs dry during the stall (a null sink left without one plays in 2 s blocks).
+    let _listening = audio::record(&d.env.root.join("stall.wav"));
     let pid = d.child.id() as i32;
     // SAFETY: signalling our own child.
     unsafe { libc::kill(pid, libc::SIGSTOP) };

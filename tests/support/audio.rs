@@ -138,7 +138,15 @@ pub fn record_monitor(server: Option<&str>, monitor: &str, path: &Path) -> Recor
         .stderr(Stdio::null())
         .spawn()
         .expect("start parec");
-    std::thread::sleep(Duration::from_millis(200));
+    // Returns once sound data flows (the header plus ~25 ms), not after a guess: a null sink that
+    // had no low-latency reader runs in 2 s blocks, and a recording started then would hear
+    // nothing for its first block.
+    let flowing = super::wait_until(Duration::from_secs(3), || {
+        std::fs::metadata(path).ok().filter(|m| m.len() > 44 + 9_600).map(|_| ())
+    });
+    if flowing.is_none() {
+        eprintln!("recording {monitor}: no data after 3 s; going on");
+    }
     Recording { child, path: path.to_path_buf() }
 }
 
