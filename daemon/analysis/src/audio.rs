@@ -6,6 +6,7 @@ use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
 
 mod compressed;
+mod tags;
 
 /// Mono audio in -1..1 at its original rate; analysis resamples internally.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +27,9 @@ pub const MIN_SAMPLE_RATE: u32 = 8_000;
 pub const MAX_SAMPLE_RATE: u32 = 192_000;
 /// Longest recording read, so a hostile or mistaken file cannot exhaust memory; check-ins last seconds.
 pub const MAX_DURATION_S: u32 = 600;
+
+/// Largest compressed file read: ten minutes of 192 kHz stereo FLAC fit; a hostile size does not.
+pub const MAX_COMPRESSED_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Why a recording could not be read. `source` names the file (or "audio data" for memory input).
 #[derive(Debug, thiserror::Error)]
@@ -68,8 +72,15 @@ pub fn read_audio_file(path: &Path) -> Result<Audio, AudioError> {
     if is_wav(&head[..n]) {
         read_wav(std::io::BufReader::new(file), &name)
     } else {
+        // Compressed files are read whole: their tags are checked before the decoder sees them
+        // (tags.rs). A check-in lasts seconds; a file this large is not one.
+        if file.metadata().map_err(open)?.len() > MAX_COMPRESSED_BYTES {
+            return Err(AudioError::TooLong { source_name: name });
+        }
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(open)?;
         let hint = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-        guarded(&name, || compressed::decode(Box::new(file), hint.as_deref(), &name))
+        guarded(&name, || compressed::decode(bytes, hint.as_deref(), &name))
     }
 }
 
@@ -79,8 +90,7 @@ pub fn read_audio_bytes(bytes: &[u8]) -> Result<Audio, AudioError> {
     if is_wav(bytes) {
         read_wav(Cursor::new(bytes), "audio data")
     } else {
-        let owned = Cursor::new(bytes.to_vec());
-        guarded("audio data", || compressed::decode(Box::new(owned), None, "audio data"))
+        guarded("audio data", || compressed::decode(bytes.to_vec(), None, "audio data"))
     }
 }
 

@@ -160,3 +160,37 @@ fn ogg_opus_is_refused_with_what_to_use_instead() {
     let text = e.to_string();
     assert!(text.contains("memo.opus") && text.contains("Opus") && text.contains("FLAC"), "{text}");
 }
+
+/// Found by fuzz/audio_decode: a FLAC whose Vorbis comment claims 4 GiB made the decoder library
+/// allocate that much before reading, which aborts the whole daemon. Refused as damaged instead.
+#[test]
+fn tags_that_claim_more_than_the_file_holds_are_refused_not_allocated() {
+    let crash = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fuzz/regressions/audio_decode/flac_comment_claims_4gib"
+    ))
+    .unwrap();
+    let e = read_audio_bytes(&crash).unwrap_err();
+    assert!(matches!(e, AudioError::NotAudio { .. }), "{e:?}");
+    // The same inside a real file made by SoX: its comment length rewritten to 0xFFFFFFF0.
+    let dir = tempfile::tempdir().unwrap();
+    let flac = sox(&speech(dir.path()), dir.path().join("voice.flac"));
+    let mut bytes = std::fs::read(&flac).unwrap();
+    let mut i = 4;
+    loop {
+        let (kind, last) = (bytes[i] & 0x7f, bytes[i] & 0x80 != 0);
+        let len = u32::from_be_bytes([0, bytes[i + 1], bytes[i + 2], bytes[i + 3]]) as usize;
+        if kind == 4 {
+            let vendor = u32::from_le_bytes(bytes[i + 4..i + 8].try_into().unwrap()) as usize;
+            bytes[i + 8 + vendor..i + 12 + vendor].copy_from_slice(&1u32.to_le_bytes());
+            bytes[i + 12 + vendor..i + 16 + vendor].copy_from_slice(&0xffff_fff0u32.to_le_bytes());
+            break;
+        }
+        assert!(!last, "sox wrote no comment block");
+        i += 4 + len;
+    }
+    let bad = dir.path().join("tagged.flac");
+    std::fs::write(&bad, &bytes).unwrap();
+    let e = read_audio_file(&bad).unwrap_err();
+    assert!(e.to_string().contains("tagged.flac") && e.to_string().contains("longer than its block"), "{e}");
+}

@@ -6,7 +6,7 @@ use symphonia::core::audio::SampleBuffer;
 use symphonia::core::codecs::{CODEC_TYPE_NULL, CODEC_TYPE_OPUS, DecoderOptions};
 use symphonia::core::errors::Error;
 use symphonia::core::formats::FormatOptions;
-use symphonia::core::io::{MediaSource, MediaSourceStream};
+use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 
@@ -14,13 +14,11 @@ use symphonia::core::probe::Hint;
 /// two a decoder cannot use (a cut at the start, a tag read as audio), and that is not an error.
 const MAX_BAD_PACKETS: usize = 8;
 
-pub(super) fn decode(
-    source: Box<dyn MediaSource>,
-    ext: Option<&str>,
-    name: &str,
-) -> Result<Audio, AudioError> {
+/// Decodes a whole file held in memory (`bytes`), after its tags were checked (tags.rs).
+pub(super) fn decode(bytes: Vec<u8>, ext: Option<&str>, name: &str) -> Result<Audio, AudioError> {
     let not_audio = |detail: String| AudioError::NotAudio { source_name: name.to_string(), detail };
-    let mss = MediaSourceStream::new(source, Default::default());
+    super::tags::check(&bytes).map_err(not_audio)?;
+    let mss = MediaSourceStream::new(Box::new(std::io::Cursor::new(bytes)), Default::default());
     let mut hint = Hint::new();
     if let Some(ext) = ext {
         hint.with_extension(ext);
