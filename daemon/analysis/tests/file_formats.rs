@@ -172,6 +172,13 @@ fn tags_that_claim_more_than_the_file_holds_are_refused_not_allocated() {
     .unwrap();
     let e = read_audio_bytes(&crash).unwrap_err();
     assert!(matches!(e, AudioError::NotAudio { .. }), "{e:?}");
+    // The decoder also finds a FLAC after a few bytes of junk: so does the check.
+    let after_junk = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fuzz/regressions/audio_decode/flac_after_junk_claims_2gib"
+    ))
+    .unwrap();
+    assert!(matches!(read_audio_bytes(&after_junk), Err(AudioError::NotAudio { .. })));
     // The same inside a real file made by SoX: its comment length rewritten to 0xFFFFFFF0.
     let dir = tempfile::tempdir().unwrap();
     let flac = sox(&speech(dir.path()), dir.path().join("voice.flac"));

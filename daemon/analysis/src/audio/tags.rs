@@ -6,24 +6,36 @@
 //! Sonora reads no tags at all, so a file whose tag lengths run past its end is refused as
 //! damaged here, and symphonia only ever sees lengths that fit in the file.
 
+/// How far into a file symphonia's probe looks for a format's marker (it skips junk and tags
+/// before it), with room to spare.
+const PROBE_REACH: usize = 2 << 20;
+
 /// Checks every length field of the tag blocks in `b` (a whole file); Err says what is wrong.
+/// Only tag lengths that run past what the file holds are errors; any other damage is left to
+/// the decoder, which reports it without allocating on the file's word.
 pub(super) fn check(b: &[u8]) -> Result<(), String> {
-    if b.starts_with(b"fLaC") {
-        flac_blocks(&b[4..], false)
-    } else if b.starts_with(b"OggS") {
-        ogg(b)
-    } else {
-        Ok(())
+    let head = &b[..b.len().min(PROBE_REACH)];
+    for at in find_all(head, b"fLaC") {
+        flac_blocks(&b[at + 4..], false)?;
     }
+    if let Some(at) = find_all(head, b"OggS").next() {
+        ogg(&b[at..])?;
+    }
+    Ok(())
+}
+
+fn find_all<'a>(hay: &'a [u8], needle: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+    hay.windows(needle.len()).enumerate().filter(move |(_, w)| *w == needle).map(|(i, _)| i)
 }
 
 /// FLAC metadata blocks (native: until the last-block flag; in Ogg, `one` block per packet).
 fn flac_blocks(b: &[u8], one: bool) -> Result<(), String> {
     let mut i = 0;
     loop {
-        let head = b.get(i..i + 4).ok_or("the FLAC metadata is cut short")?;
+        let Some(head) = b.get(i..i + 4) else { return Ok(()) };
         let len = u32::from_be_bytes([0, head[1], head[2], head[3]]) as usize;
-        let body = b.get(i + 4..i + 4 + len).ok_or("a FLAC metadata block runs past the end of the file")?;
+        // A block cut short by the end of the file is checked as far as it goes.
+        let body = b.get(i + 4..).map_or(&[][..], |rest| &rest[..len.min(rest.len())]);
         match head[0] & 0x7f {
             4 => vorbis_comment(body)?,
             6 => picture(body)?,
@@ -78,14 +90,22 @@ fn ogg(b: &[u8]) -> Result<(), String> {
     let mut i = 0;
     while let Some(head) = b.get(i..i + 27) {
         if &head[..4] != b"OggS" {
-            return Ok(()); // Not a page: symphonia says what is wrong.
+            // Not a page: the reader looks for the next one, and so does this walk.
+            match find_all(&b[i + 1..], b"OggS").next() {
+                Some(next) => {
+                    i += 1 + next;
+                    continue;
+                }
+                None => return Ok(()),
+            }
         }
         let serial = u32::from_le_bytes([head[14], head[15], head[16], head[17]]);
         let segments = head[26] as usize;
-        let table = b.get(i + 27..i + 27 + segments).ok_or("an Ogg page is cut short")?;
+        // A page cut short ends the walk: its packet never completes, so no reader parses it.
+        let Some(table) = b.get(i + 27..i + 27 + segments) else { return Ok(()) };
         let mut at = i + 27 + segments;
         for &lace in table {
-            let chunk = b.get(at..at + lace as usize).ok_or("an Ogg page is cut short")?;
+            let Some(chunk) = b.get(at..at + lace as usize) else { return Ok(()) };
             at += lace as usize;
             let s = streams.entry(serial).or_default();
             // Only header packets carry tags; the audio after them is left alone.
