@@ -4,7 +4,9 @@
 //! before reading it: a damaged or hostile file that claims 4 GiB aborts the whole daemon (an
 //! allocation failure is not a panic, so no `catch_unwind` helps). Found by fuzz/audio_decode.
 //! Sonora reads no tags at all, so a file whose tag lengths run past its end is refused as
-//! damaged here, and symphonia only ever sees lengths that fit in the file.
+//! damaged here, and symphonia only ever sees lengths that fit in the file. A WAV header after
+//! junk is refused here too: it would reach symphonia's WAV reader, which panics on a zero
+//! sample rate (WAV is read by hound, from the start of a file only).
 
 /// How far into a file symphonia's probe looks for a format's marker (it skips junk and tags
 /// before it), with room to spare.
@@ -15,6 +17,11 @@ const PROBE_REACH: usize = 2 << 20;
 /// the decoder, which reports it without allocating on the file's word.
 pub(super) fn check(b: &[u8]) -> Result<(), String> {
     let head = &b[..b.len().min(PROBE_REACH)];
+    // A WAV header after junk would reach symphonia's WAV reader, which panics on a zero sample
+    // rate (fuzzing found it); WAV is hound's, and only at the start of a file.
+    if let Some(at) = find_all(head, b"WAVE").find(|at| *at >= 8 && &b[at - 8..at - 4] == b"RIFF") {
+        return Err(format!("{at} bytes of something else before a WAV header"));
+    }
     for at in find_all(head, b"fLaC") {
         flac_blocks(&b[at + 4..], false)?;
     }
